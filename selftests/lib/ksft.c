@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,15 @@ static char *skip_reason;
 bool is_rkvm(void)
 {
 	return strcmp(kvm_device, DEFAULT_DEVICE) == 0;
+}
+
+bool host_kvm_not_6_1(void)
+{
+	struct utsname u;
+
+	if (is_rkvm() || uname(&u) < 0)
+		return false;
+	return strncmp(u.release, "6.1.", 4) != 0;
 }
 
 const char *errno_name(int err)
