@@ -161,14 +161,26 @@ bochs-bin -q -f "$work/bochsrc" -rc "$work/bochs.cmd" </dev/null >"$work/bochs.o
 bochs_pid=$!
 
 # ---- watch the console -----------------------------------------------------
-shown=0 status= verdict= init_seen=0
+shown=0 status= verdict= init_seen=0 indump=0
 deadline=$(( $(date +%s) + TIMEOUT ))
+# stream the console to stderr, complete lines only, without the dmesg
+# dump that /init prints at the end (it is in the log file)
 stream() {
-	local size
-	size=$(stat -c %s "$console" 2>/dev/null || echo 0)
-	if [ "$size" -gt "$shown" ]; then
-		[ "$QUIET" = 1 ] || tail -c +$((shown + 1)) "$console" | head -c $((size - shown)) >&2
-		shown=$size
+	local total
+	total=$(tr -d '\r' < "$console" | wc -l)
+	if [ "$total" -gt "$shown" ]; then
+		[ "$QUIET" = 1 ] || tr -d '\r' < "$console" | sed -n "$((shown + 1)),${total}p" |
+			awk -v d="$indump" -v lf="$LOG" '
+			/^RKVM-BENCH-DMESG-BEGIN/ { d = 1; print "[kernel log dump: see " lf "]"; next }
+			/^RKVM-BENCH-DMESG-END/ { d = 0; next }
+			!d { print }' >&2
+		if tr -d '\r' < "$console" | sed -n "1,${total}p" | grep -q '^RKVM-BENCH-DMESG-BEGIN' &&
+			! tr -d '\r' < "$console" | sed -n "1,${total}p" | grep -q '^RKVM-BENCH-DMESG-END'; then
+			indump=1
+		else
+			indump=0
+		fi
+		shown=$total
 	fi
 }
 while :; do
