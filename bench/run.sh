@@ -156,9 +156,24 @@ debug: action=ignore
 EOF
 echo c > "$work/bochs.cmd"
 say "booting $KVER: $CPUS cpu, $MEM MiB, timeout ${TIMEOUT}s, log $LOG ($(elapsed)s setup)"
-t_boot=$(date +%s.%N)
-bochs-bin -q -f "$work/bochsrc" -rc "$work/bochs.cmd" </dev/null >"$work/bochs.out" 2>&1 &
-bochs_pid=$!
+# Bochs' rfb display binds the first free port of 5900..5949, but two
+# instances starting at the same moment can both bind one port (SO_REUSEADDR)
+# and the loser then panics. Start one Bochs at a time (a lock held for 1.5 s,
+# while rfb binds) and retry if it lost anyway.
+start_bochs() {
+	: > "$console"
+	: > "$LOG.bochs"
+	exec 8>"${TMPDIR:-/tmp}/rkvm-bench-rfb.lock"
+	flock 8
+	t_boot=$(date +%s.%N)
+	bochs-bin -q -f "$work/bochsrc" -rc "$work/bochs.cmd" </dev/null >"$work/bochs.out" 2>&1 8>&- &
+	bochs_pid=$!
+	sleep 1.5
+	flock -u 8
+	exec 8>&-
+}
+start_bochs
+starts=1
 
 # ---- watch the console -----------------------------------------------------
 shown=0 status= verdict= init_seen=0 indump=0
@@ -202,6 +217,15 @@ while :; do
 		sleep 0.2
 		stream
 		grep -q '^RKVM-BENCH-EXIT:' "$console" && continue
+		if [ $starts -lt 4 ] && grep -q 'RFB could not bind' "$LOG.bochs" 2>/dev/null; then
+			say "Bochs could not get a display port; starting it again"
+			wait "$bochs_pid" 2>/dev/null
+			sleep $starts
+			start_bochs
+			starts=$((starts + 1))
+			shown=0 init_seen=0 indump=0
+			continue
+		fi
 		status=125
 		break
 	fi
