@@ -36,7 +36,8 @@ static void usage(void)
 	fprintf(stderr,
 "usage: mini-vmm run FUNC.elf [--input FILE|-] [--mem SIZE] [--timeout MS]\n"
 "                 [--device PATH] [--max-exits N] [--quiet] [--ring0]\n"
-"       mini-vmm runmany [same options] FUNC.elf...   (concurrent microVMs)\n"
+"       mini-vmm runmany [same options] [ring0:]FUNC.elf...\n"
+"                 (one microVM and thread each, side by side)\n"
 "       mini-vmm bench [--help for options]\n");
 }
 
@@ -83,6 +84,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 struct job {
 	const struct run_opts *o;
 	const char *path;
+	int ring0;
 	const void *in;
 	size_t in_len;
 	int setup_failed;
@@ -117,7 +119,7 @@ static void *run_job(void *arg)
 		goto out;
 	}
 	vm.quiet = j->o->quiet;
-	vm.ring0 = j->o->ring0;
+	vm.ring0 = j->o->ring0 || j->ring0;
 	if (mvm_vm_setup(&vm, &lay, &e, elf)) {
 		snprintf(j->err, sizeof(j->err), "cannot set up the vCPU");
 		goto destroy;
@@ -204,6 +206,10 @@ static int cmd_runmany(int argc, char **argv)
 	for (i = 0; i < n; i++) {
 		jobs[i].o = &o;
 		jobs[i].path = argv[optind + i];
+		if (!strncmp(jobs[i].path, "ring0:", 6)) {
+			jobs[i].path += 6;
+			jobs[i].ring0 = 1;
+		}
 		jobs[i].in = in;
 		jobs[i].in_len = in_len;
 		if (pthread_create(&jobs[i].th, NULL, run_job, &jobs[i])) {
