@@ -26,7 +26,7 @@
 # Environment: BENCH_JOBS (benches at once, default 2), BENCH_CPUS (default
 # 1), BENCH_MEM (MiB, default 512), BENCH_TIMEOUT_SCALE (multiplies the
 # per-bench time limits, default 1), SELFTEST_TIMEOUT (per selftest program,
-# default 150 s).
+# default 60 s).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
@@ -99,7 +99,7 @@ host_tier() {
 }
 
 # ---- bench tier --------------------------------------------------------------
-SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-150}
+SELFTEST_TIMEOUT=${SELFTEST_TIMEOUT:-60}
 scale=${BENCH_TIMEOUT_SCALE:-1}
 jobdir=$logs/jobs
 declare -a JOBS=()
@@ -112,6 +112,8 @@ add_job() {
 		cat "$here/guest/lib.sh"
 		echo "GUEST_TIMEOUT=$SELFTEST_TIMEOUT"
 		echo "export SELFTEST_TIMEOUT=$SELFTEST_TIMEOUT"
+		# a stream may take the bench's limit less a minute for boot and dump
+		echo "STREAM_TIMEOUT=$(awk -v t="$2" -v s="$scale" 'BEGIN { printf "%d", t * s - 60 }')"
 		cat
 	} > "$jobdir/$1.sh"
 	JOBS+=("$1")
@@ -124,7 +126,7 @@ make_jobs() {
 	mkdir -p "$jobdir"
 	for dev in rust_kvm kvm; do
 		name=${dev%_kvm}; name=${name/rust/rkvm}
-		add_job "$name" 720 <<EOF
+		add_job "$name" 600 <<EOF
 load_modules $name/modules
 tap_prog $name/test_misc /t/test_misc /dev/$dev
 tap_stream $name/selftests /t/selftests/run_tests.sh /dev/$dev
@@ -132,7 +134,7 @@ EOF
 		[ -x "$bin/test_misc" ] || say "bench: build/bin/test_misc not built: its streams will be skipped"
 		[ -e "$bin/selftests/run_tests.sh" ] || say "bench: build/bin/selftests/run_tests.sh not built: skipped"
 		if [ -e "$bin/mini-vmm-tests.sh" ]; then
-			add_job "mvm-$name" 480 <<EOF
+			add_job "mvm-$name" 360 <<EOF
 load_modules mvm-$name/modules
 tap_stream mvm-$name/mini-vmm-tests sh /t/mini-vmm-tests.sh /dev/$dev
 EOF
@@ -140,7 +142,7 @@ EOF
 			record "mvm-$name" skip "ok - mini-vmm-tests.sh /dev/$dev # SKIP build/bin/mini-vmm-tests.sh not built"
 		fi
 	done
-	add_job selfcheck 300 < "$here/guest/selfcheck.sh"
+	add_job selfcheck 240 < "$here/guest/selfcheck.sh"
 }
 
 # run_job NAME: one bench; writes $jobdir/NAME.status

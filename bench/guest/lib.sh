@@ -24,15 +24,15 @@ tap_result() {
 }
 tap_skip() { TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1 # SKIP $2"; }
 
-# bounded PROG ARGS...: run with a time limit (GUEST_TIMEOUT, seconds)
-bounded() { timeout -s KILL "${GUEST_TIMEOUT:-300}" "$@"; }
+# bounded SECONDS PROG ARGS...: run with a time limit
+bounded() { _bt=$1; shift; timeout -s KILL "$_bt" "$@"; }
 
 # run_commented STATUSFILE PROG ARGS...: run PROG, its output (stdout and
 # stderr) shown as TAP comments; its exit status is written to STATUSFILE
 run_commented() {
 	f=$1
 	shift
-	{ bounded "$@" 2>&1; echo $? > "$f"; } | sed 's/^/# /'
+	{ bounded "${GUEST_TIMEOUT:-300}" "$@" 2>&1; echo $? > "$f"; } | sed 's/^/# /'
 }
 
 # tap_prog STREAM PROG ARGS...: a program whose exit status is its verdict,
@@ -54,7 +54,8 @@ tap_prog() {
 	tap_end "$s" "$rc"
 }
 
-# tap_stream STREAM PROG ARGS...: a program that prints TAP itself
+# tap_stream STREAM PROG ARGS...: a program that prints TAP itself (time
+# limit: STREAM_TIMEOUT seconds, default 600)
 tap_stream() {
 	s=$1
 	shift
@@ -65,9 +66,9 @@ tap_stream() {
 		tap_end "$s" 0
 		return 0
 	fi
-	bounded "$@" 2>&1
+	bounded "${STREAM_TIMEOUT:-600}" "$@" 2>&1
 	rc=$?
-	[ "$rc" = 137 ] && echo "# killed after ${GUEST_TIMEOUT:-300}s"
+	[ "$rc" = 137 ] && echo "# killed after ${STREAM_TIMEOUT:-600}s"
 	tap_end "$s" "$rc"
 }
 
