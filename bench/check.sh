@@ -113,7 +113,7 @@ add_job() {
 		echo "GUEST_TIMEOUT=$SELFTEST_TIMEOUT"
 		echo "export SELFTEST_TIMEOUT=$SELFTEST_TIMEOUT"
 		# a stream may take the bench's limit less a minute for boot and dump
-		echo "STREAM_TIMEOUT=$(awk -v t="$2" -v s="$scale" 'BEGIN { printf "%d", t * s - 60 }')"
+		echo "STREAM_TIMEOUT=$(awk -v t="$2" -v s="$scale" 'BEGIN { v = t * s - 60; printf "%d", v < 30 ? 30 : v }')"
 		cat
 	} > "$jobdir/$1.sh"
 	JOBS+=("$1")
