@@ -133,7 +133,7 @@ xorriso -as mkisofs -quiet -o "$work/bench.iso" -J -R \
 	>"$work/xorriso.log" 2>&1 || { cat "$work/xorriso.log" >&2; fail_setup "xorriso failed"; }
 
 # ---- Bochs -----------------------------------------------------------------
-console=$work/console.txt
+console=$LOG		# Bochs writes the serial console here directly (tail -f works)
 : > "$console"
 cat > "$work/bochsrc" <<EOF
 memory: guest=$MEM, host=$MEM
@@ -238,7 +238,7 @@ done
 kill "$bochs_pid" 2>/dev/null && wait "$bochs_pid" 2>/dev/null
 bochs_pid=
 stream
-tr -d '\r' < "$console" > "$LOG"
+tr -d '\r' < "$console" > "$work/console.clean" && cat "$work/console.clean" > "$LOG"
 [ -s "$work/bochs.out" ] && grep -v -e '^$' -e 'i\[' "$work/bochs.out" | tail -n 20 >> "$LOG.bochs" 2>/dev/null
 
 # ---- verdict ---------------------------------------------------------------
