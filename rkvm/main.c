@@ -8,16 +8,40 @@
 #include <linux/module.h>
 #include <linux/miscdevice.h>
 #include <linux/fs.h>
+#include <linux/preempt.h>
 #include <linux/kvm.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+
+#include "rkvm.h"
+#include "x86/cpuid.h"
+#include "x86/msr.h"
+
+u64 rkvm_host_xcr0;
 
 static long rkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 			   unsigned long arg)
 {
+	void __user *argp = (void __user *)arg;
+
 	switch (ioctl) {
 	case KVM_GET_API_VERSION:
 		if (arg)
 			return -EINVAL;
 		return KVM_API_VERSION;
+	case KVM_CREATE_VM:
+		return rkvm_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return rkvm_check_extension(NULL, arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		/* kvm_run, then the page holding port I/O data */
+		return 2 * PAGE_SIZE;
+	case KVM_GET_SUPPORTED_CPUID:
+		return rkvm_get_supported_cpuid(argp);
+	case KVM_GET_MSR_INDEX_LIST:
+		return rkvm_get_msr_index_list(argp);
 	default:
 		return -EINVAL;
 	}
@@ -39,15 +63,30 @@ static struct miscdevice rkvm_dev = {
 
 static int __init rkvm_init(void)
 {
-	return misc_register(&rkvm_dev);
+	int r;
+
+	r = rkvm_vmx_init();
+	if (r)
+		return r;
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		rkvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	preempt_notifier_inc();
+	r = misc_register(&rkvm_dev);
+	if (r) {
+		preempt_notifier_dec();
+		rkvm_vmx_exit();
+	}
+	return r;
 }
 
 static void __exit rkvm_exit(void)
 {
 	misc_deregister(&rkvm_dev);
+	preempt_notifier_dec();
+	rkvm_vmx_exit();
 }
 
 module_init(rkvm_init);
 module_exit(rkvm_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("rkvm: KVM ioctl ABI on Intel VMX");
+MODULE_DESCRIPTION("rkvm: the KVM ioctl ABI on Intel VMX");

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rkvm/mmu/ept.c - the VM's EPT tables: one range walker that serves
+ * zapping and teardown, the walk to a 4 KiB entry that serves mapping, the
+ * EPT-violation handler that maps a guest page from its memslot, and remote
+ * TLB invalidation. Every present leaf holds one reference on its page.
+ *
+ * Locking: kvm->mmu_lock (a mutex) serialises all changes to the tables;
+ * the fault path holds kvm->srcu for its memslot lookup, and slot updates
+ * zap only after synchronize_srcu(), so no entry from a dead slot survives.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/smp.h>
+#include <asm/io.h>
+
+#include "rkvm.h"
+#include "vmx/vmx.h"
+#include "vmx/exit.h"
+#include "mmu/ept_bits.h"
+
+/* EPT-violation exit qualification (SDM Vol. 3 Table 28-7) */
+#define EPTQ_WRITE	(1ul << 1)
+#define EPTQ_FETCH	(1ul << 2)
+
+static u64 *rkvm_ept_alloc_table(struct rkvm *kvm)
+{
+	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!p)
+		return NULL;
+	kvm->ept_pages++;
+	return page_address(p);
+}
+
+int rkvm_ept_init(struct rkvm *kvm)
+{
+	u64 *root = rkvm_ept_alloc_table(kvm);
+
+	if (!root)
+		return -ENOMEM;
+	kvm->ept_root_pa = __pa(root);
+	kvm->eptp = rkvm_make_eptp(kvm->ept_root_pa, rkvm_vmx.has_ept_ad);
+	return 0;
+}
+
+static void rkvm_ept_drop_leaf(u64 *pte)
+{
+	struct page *page = pfn_to_page((*pte & EPTE_ADDR_MASK) >> PAGE_SHIFT);
+
+	if (*pte & EPTE_W)
+		set_page_dirty_lock(page);
+	put_page(page);
+	*pte = 0;
+}
+
+/*
+ * Visit every present entry of [start, end) (guest frame numbers) below
+ * @table at @level: leaves are dropped, and tables that the range covers
+ * whole are freed. Returns whether anything changed.
+ */
+static bool rkvm_ept_zap_level(struct rkvm *kvm, u64 *table, int level,
+			       u64 base, u64 start, u64 end)
+{
+	u64 span = rkvm_ept_span(level);
+	bool changed = false;
+	int i;
+
+	for (i = 0; i < EPT_ENTRIES; i++) {
+		u64 g = base + i * span;
+		u64 *pte = &table[i];
+
+		if (g + span <= start || g >= end)
+			continue;
+		if (!rkvm_ept_present(*pte))
+			continue;
+		if (rkvm_ept_is_leaf(*pte, level)) {
+			rkvm_ept_drop_leaf(pte);
+			changed = true;
+			continue;
+		}
+		changed |= rkvm_ept_zap_level(kvm, __va(*pte & EPTE_ADDR_MASK),
+					      level - 1, g, start, end);
+		if (g >= start && g + span <= end) {
+			free_page((unsigned long)__va(*pte & EPTE_ADDR_MASK));
+			kvm->ept_pages--;
+			*pte = 0;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/*
+ * Make every CPU that may cache this VM's translations drop them before
+ * its next guest instruction: vCPUs compare tlb_gen at each entry, and the
+ * IPI forces those in guest mode out (external-interrupt exiting).
+ */
+static void rkvm_kick_ack(void *unused)
+{
+}
+
+void rkvm_flush_remote_tlbs(struct rkvm *kvm)
+{
+	atomic64_inc(&kvm->tlb_gen);
+	on_each_cpu(rkvm_kick_ack, NULL, 1);
+}
+
+void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
+{
+	bool changed;
+
+	mutex_lock(&kvm->mmu_lock);
+	changed = rkvm_ept_zap_level(kvm, __va(kvm->ept_root_pa), EPT_LEVELS,
+				     0, gfn_start, gfn_end);
+	mutex_unlock(&kvm->mmu_lock);
+	if (changed)
+		rkvm_flush_remote_tlbs(kvm);
+}
+
+void rkvm_ept_destroy(struct rkvm *kvm)
+{
+	if (!kvm->ept_root_pa)
+		return;
+	mutex_lock(&kvm->mmu_lock);
+	rkvm_ept_zap_level(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0, 0,
+			   ~0ull);
+	mutex_unlock(&kvm->mmu_lock);
+	free_page((unsigned long)__va(kvm->ept_root_pa));
+	kvm->ept_pages--;
+	kvm->ept_root_pa = 0;
+}
+
+/* Walk to the 4 KiB entry of @gfn, building missing tables on the way. */
+static u64 *rkvm_ept_walk_alloc(struct rkvm *kvm, u64 gfn)
+{
+	u64 *table = __va(kvm->ept_root_pa);
+	int level;
+
+	for (level = EPT_LEVELS; level > 1; level--) {
+		u64 *pte = &table[rkvm_ept_index(gfn, level)];
+
+		if (!rkvm_ept_present(*pte)) {
+			u64 *child = rkvm_ept_alloc_table(kvm);
+
+			if (!child)
+				return NULL;
+			*pte = rkvm_ept_table(__pa(child));
+		}
+		table = __va(*pte & EPTE_ADDR_MASK);
+	}
+	return &table[rkvm_ept_index(gfn, 1)];
+}
+
+/*
+ * Get the host page behind @hva. A page that is already writable in the
+ * host's tables is mapped writable at once; otherwise a read maps it
+ * read-only, so that copy-on-write sharing survives reads.
+ */
+static struct page *rkvm_get_host_page(unsigned long hva, bool write_fault,
+				       bool slot_writable, bool *writable)
+{
+	struct page *page;
+
+	*writable = false;
+	if (slot_writable &&
+	    get_user_pages_fast_only(hva, 1, FOLL_WRITE, &page) == 1) {
+		*writable = true;
+		return page;
+	}
+	if (write_fault) {
+		if (get_user_pages_fast(hva, 1, FOLL_WRITE, &page) != 1)
+			return NULL;
+		*writable = true;
+		return page;
+	}
+	if (get_user_pages_fast(hva, 1, 0, &page) != 1)
+		return NULL;
+	return page;
+}
+
+static int rkvm_mmio_fault(struct rkvm_vcpu *vcpu, u64 gpa)
+{
+	u64 data[1] = { gpa };
+
+	/* instruction emulation for MMIO is not there yet: say so */
+	return rkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, 1, data);
+}
+
+int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
+{
+	struct rkvm *kvm = vcpu->kvm;
+	bool write = qual & EPTQ_WRITE, writable;
+	struct rkvm_memslots *slots;
+	struct rkvm_memslot *slot;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	unsigned long hva;
+	struct page *page;
+	bool flush = false;
+	u64 *pte;
+	int idx, r;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
+	slot = rkvm_gfn_to_slot(slots, gfn);
+	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		srcu_read_unlock(&kvm->srcu, idx);
+		return rkvm_mmio_fault(vcpu, gpa);
+	}
+	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+	page = rkvm_get_host_page(hva, write,
+				  !(slot->flags & KVM_MEM_READONLY), &writable);
+	if (!page) {
+		/* KVM_RUN fails with -EFAULT when a slot's memory is gone */
+		srcu_read_unlock(&kvm->srcu, idx);
+		return -EFAULT;
+	}
+
+	mutex_lock(&kvm->mmu_lock);
+	pte = rkvm_ept_walk_alloc(kvm, gfn);
+	r = -ENOMEM;
+	if (pte) {
+		if (rkvm_ept_present(*pte)) {
+			flush = (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
+			rkvm_ept_drop_leaf(pte);
+		}
+		*pte = rkvm_ept_leaf(page_to_phys(page), writable, 1);
+		page = NULL;
+		r = RKVM_REENTER;
+	}
+	mutex_unlock(&kvm->mmu_lock);
+	srcu_read_unlock(&kvm->srcu, idx);
+	if (page)
+		put_page(page);
+	/*
+	 * The faulting CPU dropped its own translation of this address; when
+	 * the page itself changed (copy-on-write broken), other CPUs may still
+	 * hold the old one.
+	 */
+	if (flush)
+		rkvm_flush_remote_tlbs(kvm);
+	return r;
+}

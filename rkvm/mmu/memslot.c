@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rkvm/mmu/memslot.c - memslots: KVM_SET_USER_MEMORY_REGION with KVM's
+ * rules (create, delete, move, flags), lookup of a guest frame by binary
+ * search over the slots sorted by base, and guest-physical reads/writes.
+ *
+ * A slot set is immutable once published: an update copies it, changes the
+ * copy under kvm->slots_lock, publishes it with rcu_assign_pointer() and
+ * waits (synchronize_srcu) for every reader of the old set before zapping
+ * the EPT entries of the old range and freeing the old set.
+ */
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/kvm.h>
+#include <asm/processor.h>
+
+#include "rkvm.h"
+#include "mmu/memslot_lookup.h"
+
+struct rkvm_memslot *rkvm_gfn_to_slot(struct rkvm_memslots *slots, u64 gfn)
+{
+	int i = rkvm_slot_search(slots->slots, slots->nr, gfn);
+
+	return i < 0 ? NULL : &slots->slots[i];
+}
+
+static struct rkvm_memslot *rkvm_id_to_slot(struct rkvm_memslots *slots,
+					    u16 id)
+{
+	int i;
+
+	for (i = 0; i < slots->nr; i++)
+		if (slots->slots[i].id == id)
+			return &slots->slots[i];
+	return NULL;
+}
+
+static struct rkvm_memslots *rkvm_alloc_slots(int nr)
+{
+	return kvzalloc(struct_size((struct rkvm_memslots *)NULL, slots, nr),
+			GFP_KERNEL_ACCOUNT);
+}
+
+/* the largest guest frame EPT may map: the host's MAXPHYADDR */
+static u64 rkvm_max_gfn(void)
+{
+	return (1ull << (boot_cpu_data.x86_phys_bits - PAGE_SHIFT)) - 1;
+}
+
+int rkvm_set_memory_region(struct rkvm *kvm,
+			   const struct kvm_userspace_memory_region *mem)
+{
+	struct rkvm_memslots *old_set, *new_set;
+	struct rkvm_memslot *old, new;
+	u64 base_gfn, npages;
+	bool zap_old = false;
+	u64 zap_start = 0, zap_end = 0;
+	u16 id = mem->slot & 0xffff;
+	int i, r;
+
+	if (mem->flags & ~(u32)KVM_MEM_READONLY)
+		return -EINVAL;	/* dirty logging: not implemented yet */
+	if ((mem->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if ((mem->memory_size & (PAGE_SIZE - 1)) ||
+	    (mem->guest_phys_addr & (PAGE_SIZE - 1)))
+		return -EINVAL;
+	if ((mem->userspace_addr & (PAGE_SIZE - 1)) ||
+	    mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	npages = mem->memory_size >> PAGE_SHIFT;
+	if (npages > (1ul << 31) - 1)
+		return -EINVAL;
+	base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+
+	mutex_lock(&kvm->slots_lock);
+	old_set = rcu_dereference_protected(kvm->memslots,
+					    lockdep_is_held(&kvm->slots_lock));
+	old = rkvm_id_to_slot(old_set, id);
+
+	r = -EINVAL;
+	if (!npages) {
+		if (!old)
+			goto out;
+	} else if (old) {
+		/* an existing slot may move or change flags, nothing else */
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			goto out;
+		r = 0;
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			goto out;
+	}
+	if (npages && (!old || base_gfn != old->base_gfn)) {
+		r = -EINVAL;
+		if (base_gfn + npages - 1 > rkvm_max_gfn())
+			goto out;
+		r = -EEXIST;
+		for (i = 0; i < old_set->nr; i++) {
+			const struct rkvm_memslot *s = &old_set->slots[i];
+
+			if (s->id != id && base_gfn < s->base_gfn + s->npages &&
+			    s->base_gfn < base_gfn + npages)
+				goto out;
+		}
+	}
+
+	r = -ENOMEM;
+	new_set = rkvm_alloc_slots(old_set->nr + 1);
+	if (!new_set)
+		goto out;
+	new_set->nr = 0;
+	for (i = 0; i < old_set->nr; i++)
+		if (old_set->slots[i].id != id)
+			new_set->slots[new_set->nr++] = old_set->slots[i];
+	if (npages) {
+		new.base_gfn = base_gfn;
+		new.npages = npages;
+		new.userspace_addr = mem->userspace_addr;
+		new.flags = mem->flags;
+		new.id = id;
+		rkvm_slot_insert_sorted(new_set->slots, &new_set->nr, &new);
+	}
+	if (old && (!npages || base_gfn != old->base_gfn)) {
+		zap_old = true;
+		zap_start = old->base_gfn;
+		zap_end = old->base_gfn + old->npages;
+	}
+
+	rcu_assign_pointer(kvm->memslots, new_set);
+	synchronize_srcu(&kvm->srcu);
+	if (zap_old)
+		rkvm_ept_zap_range(kvm, zap_start, zap_end);
+	kvfree(old_set);
+	r = 0;
+out:
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
+int rkvm_init_memslots(struct rkvm *kvm)
+{
+	struct rkvm_memslots *s = rkvm_alloc_slots(0);
+
+	if (!s)
+		return -ENOMEM;
+	RCU_INIT_POINTER(kvm->memslots, s);
+	return 0;
+}
+
+void rkvm_free_memslots(struct rkvm *kvm)
+{
+	kvfree(rcu_dereference_protected(kvm->memslots, 1));
+}
+
+/* Copy to or from guest-physical memory through the slots' user mappings. */
+static int rkvm_guest_copy(struct rkvm *kvm, u64 gpa, void *data,
+			   unsigned long len, bool write)
+{
+	struct rkvm_memslots *slots;
+	struct rkvm_memslot *slot;
+	int idx, r = 0;
+
+	idx = srcu_read_lock(&kvm->srcu);
+	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
+	while (len) {
+		u64 gfn = gpa >> PAGE_SHIFT;
+		unsigned long off = offset_in_page(gpa);
+		unsigned long n = min(len, PAGE_SIZE - off);
+		void __user *hva;
+
+		slot = rkvm_gfn_to_slot(slots, gfn);
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+			r = -EFAULT;
+			break;
+		}
+		hva = (void __user *)(slot->userspace_addr +
+				      ((gfn - slot->base_gfn) << PAGE_SHIFT) + off);
+		if (write ? copy_to_user(hva, data, n) :
+			    copy_from_user(data, hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		data += n;
+		len -= n;
+	}
+	srcu_read_unlock(&kvm->srcu, idx);
+	return r;
+}
+
+int rkvm_read_guest(struct rkvm *kvm, u64 gpa, void *data, unsigned long len)
+{
+	return rkvm_guest_copy(kvm, gpa, data, len, false);
+}
+
+int rkvm_write_guest(struct rkvm *kvm, u64 gpa, const void *data,
+		     unsigned long len)
+{
+	return rkvm_guest_copy(kvm, gpa, (void *)data, len, true);
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rkvm/rkvm.h - the VM and vCPU objects and the interfaces between the
+ * module's parts (device, VM, vCPU, VMX, MMU, x86 model).
+ */
+#ifndef RKVM_RKVM_H
+#define RKVM_RKVM_H
+
+#include <linux/types.h>
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
+#include <linux/kref.h>
+#include <linux/preempt.h>
+#include <linux/list.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/types.h>
+
+#define RKVM_MAX_VCPUS		64
+#define RKVM_MAX_VCPU_ID	1024
+#define RKVM_SOFT_MAX_VCPUS	64
+#define RKVM_USER_MEM_SLOTS	509
+#define RKVM_MAX_CPUID_ENTRIES	256
+#define RKVM_MAX_MSR_ENTRIES	256
+/* how long a guest runs before the VMX-preemption timer brings it out */
+#define RKVM_SLICE_US		4000
+
+/* Guest general-purpose registers, in the x86 encoding order. */
+enum rkvm_reg {
+	RKVM_RAX, RKVM_RCX, RKVM_RDX, RKVM_RBX,
+	RKVM_RSP, RKVM_RBP, RKVM_RSI, RKVM_RDI,
+	RKVM_R8, RKVM_R9, RKVM_R10, RKVM_R11,
+	RKVM_R12, RKVM_R13, RKVM_R14, RKVM_R15,
+	RKVM_NR_GPRS
+};
+
+#include "mmu/memslot_lookup.h"
+
+/*
+ * An immutable set of memslots, sorted by base_gfn. Readers hold kvm->srcu;
+ * writers (under kvm->slots_lock) publish a new set and wait for readers.
+ */
+struct rkvm_memslots {
+	int nr;
+	struct rkvm_memslot slots[];
+};
+
+/* Interfaces of the switched host/guest MSRs (rkvm/x86/msr.c). */
+enum rkvm_switched_msr {
+	RKVM_SMSR_STAR, RKVM_SMSR_LSTAR, RKVM_SMSR_CSTAR, RKVM_SMSR_SFMASK,
+	RKVM_SMSR_KERNEL_GS_BASE, RKVM_SMSR_TSC_AUX,
+	RKVM_NR_SMSRS
+};
+
+struct rkvm {
+	struct kref ref;
+	struct mm_struct *mm;		/* the creator's, grabbed */
+
+	struct mutex lock;		/* vcpu creation, VM-wide state */
+	int nr_vcpus;
+	struct rkvm_vcpu *vcpus[RKVM_MAX_VCPUS];
+
+	struct mutex slots_lock;	/* serialises memslot updates */
+	struct rkvm_memslots __rcu *memslots;
+	struct srcu_struct srcu;	/* protects memslots readers */
+
+	struct mutex mmu_lock;		/* EPT tables */
+	u64 ept_root_pa;		/* 0 until the first fault */
+	u64 eptp;
+	unsigned long ept_pages;	/* page-table pages in use */
+	atomic64_t tlb_gen;		/* bumped when EPT entries are zapped */
+
+	unsigned long tss_addr;
+	u64 ident_addr;
+};
+
+/* Cached guest state read back from the VMCS after an exit. */
+enum rkvm_cache_bit {
+	RKVM_CACHE_RIP, RKVM_CACHE_RSP, RKVM_CACHE_RFLAGS,
+};
+
+struct rkvm_vcpu {
+	struct rkvm *kvm;
+	int vcpu_id;
+	int index;
+	struct mutex mutex;		/* held across every vCPU ioctl */
+	struct kvm_run *run;
+	void *pio_data;			/* the page after kvm_run in the mmap */
+	struct preempt_notifier pn;
+
+	/* VMX */
+	struct vmcs_page *vmcs;
+	int cpu;			/* where the VMCS is current, or -1 */
+	int last_cpu;			/* where the vCPU last entered */
+	bool launched;
+	bool need_flush;
+	u16 vpid;
+	u64 flushed_gen;
+	struct list_head loaded_link;	/* on the per-cpu loaded list */
+	unsigned long *msr_bitmap;
+	u32 exec_ctls, exec2_ctls, entry_ctls, exit_ctls, pin_ctls;
+
+	/* register state */
+	unsigned long regs[RKVM_NR_GPRS];
+	unsigned long rip, rsp, rflags;
+	unsigned long cache_avail, cache_dirty;
+	unsigned long cr0, cr4;		/* as the guest sees them */
+	unsigned long cr2, cr3, dr6, dr7;
+	u64 efer;
+	u64 xcr0;
+	u64 smsr[RKVM_NR_SMSRS];
+	u64 misc_enable;
+	u64 tsc_offset;
+	struct fpu_guest guest_fpu;
+	bool guest_state_loaded;
+	u64 host_smsr[RKVM_NR_SMSRS];
+	u16 host_ds, host_es, host_fs, host_gs;
+	unsigned long host_fs_base, host_kernel_gs_base;
+
+	/* CPUID */
+	int cpuid_nent;
+	struct kvm_cpuid_entry2 *cpuid;
+	u8 maxphyaddr;
+
+	/* events */
+	u32 mp_state;
+	bool irq_pending;
+	u8 irq_vector;
+	bool nmi_pending;
+	bool nmi_injected;
+	bool exc_pending;
+	u8 exc_vector;
+	bool exc_has_error;
+	u32 exc_error;
+	u32 idt_vectoring;		/* re-injected event, if valid */
+	u32 idt_vectoring_err;
+	u32 idt_vectoring_len;
+
+	/* a pending PIO completion */
+	bool pio_in_pending;
+	u8 pio_size;
+	unsigned long pio_next_rip;
+	bool mmio_read_pending;
+	int mmio_reg;
+	u8 mmio_size;
+	unsigned long mmio_next_rip;
+	bool hypercall_pending;
+	unsigned long hypercall_next_rip;
+
+	u8 cr8;
+	u64 apic_base;
+	unsigned long db[4];
+	bool ran_once;
+
+	/* host state remembered across entries */
+	unsigned long host_cr3, host_cr4;
+	u16 host_ldt;
+	u32 preempt_ticks;
+
+	/* the last exit */
+	u32 exit_intr_info;
+	u32 entry_error;
+	int last_entry_cpu;
+
+	/* stats */
+	u64 exits;
+};
+
+extern u64 rkvm_host_xcr0;
+
+/* caps.c */
+int rkvm_check_extension(struct rkvm *kvm, long ext);
+
+/* vm.c */
+long rkvm_create_vm(unsigned long type);
+void rkvm_get_vm(struct rkvm *kvm);
+void rkvm_put_vm(struct rkvm *kvm);
+
+/* vcpu.c */
+int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id);
+void rkvm_vcpu_destroy(struct rkvm_vcpu *vcpu);
+void rkvm_vcpu_load(struct rkvm_vcpu *vcpu);
+void rkvm_vcpu_put(struct rkvm_vcpu *vcpu);
+
+/* vmx/vmx.c */
+int rkvm_vmx_init(void);
+void rkvm_vmx_exit(void);
+int rkvm_vmx_get(void);
+void rkvm_vmx_put(void);
+struct vmcs_page *rkvm_alloc_vmcs(void);
+void rkvm_free_vmcs(struct vmcs_page *vmcs);
+int rkvm_alloc_vpid(void);
+void rkvm_free_vpid(int vpid);
+void rkvm_vmx_vcpu_load(struct rkvm_vcpu *vcpu, int cpu);
+void rkvm_vmx_vcpu_clear(struct rkvm_vcpu *vcpu);
+
+/* vmx/vmcs.c */
+int rkvm_vmcs_setup(struct rkvm_vcpu *vcpu);
+void rkvm_vmcs_set_host_percpu(void);
+void rkvm_vcpu_reset(struct rkvm_vcpu *vcpu);
+
+/* vmx/run.c */
+int rkvm_vcpu_run(struct rkvm_vcpu *vcpu);
+void rkvm_prepare_switch_to_host(struct rkvm_vcpu *vcpu);
+bool rkvm_ready_for_interrupt(struct rkvm_vcpu *vcpu);
+
+/* mmu */
+struct rkvm_memslot *rkvm_gfn_to_slot(struct rkvm_memslots *slots, u64 gfn);
+int rkvm_set_memory_region(struct rkvm *kvm,
+			   const struct kvm_userspace_memory_region *mem);
+int rkvm_init_memslots(struct rkvm *kvm);
+void rkvm_free_memslots(struct rkvm *kvm);
+int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual);
+void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
+void rkvm_ept_destroy(struct rkvm *kvm);
+int rkvm_ept_init(struct rkvm *kvm);
+void rkvm_flush_remote_tlbs(struct rkvm *kvm);
+int rkvm_read_guest(struct rkvm *kvm, u64 gpa, void *data, unsigned long len);
+int rkvm_write_guest(struct rkvm *kvm, u64 gpa, const void *data,
+		     unsigned long len);
+
+#endif

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rkvm/x86/io.h - port I/O exits and completions of userspace exits.
+ */
+#ifndef RKVM_X86_IO_H
+#define RKVM_X86_IO_H
+
+#include "rkvm.h"
+
+int rkvm_handle_io(struct rkvm_vcpu *vcpu);
+int rkvm_complete_userspace_exit(struct rkvm_vcpu *vcpu);
+void rkvm_write_gpr_sized(struct rkvm_vcpu *vcpu, int reg, u64 val, u8 size);
+
+#endif

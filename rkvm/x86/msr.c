@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rkvm/x86/msr.c - the guest's MSRs: RDMSR/WRMSR exits, KVM_GET/SET_MSRS,
+ * KVM_GET_MSR_INDEX_LIST, and the MSRs the CPU does not switch for us
+ * (syscall MSRs, KERNEL_GS_BASE, TSC_AUX), swapped around guest runs.
+ */
+#include <linux/uaccess.h>
+#include <linux/slab.h>
+#include <linux/kvm.h>
+#include <asm/msr.h>
+#include <asm/msr-index.h>
+
+#include "rkvm.h"
+#include "vmx/vmx.h"
+#include "x86/regs.h"
+#include "x86/cpuid.h"
+#include "x86/msr.h"
+
+static const u32 rkvm_smsr_index[RKVM_NR_SMSRS] = {
+	[RKVM_SMSR_STAR] = MSR_STAR,
+	[RKVM_SMSR_LSTAR] = MSR_LSTAR,
+	[RKVM_SMSR_CSTAR] = MSR_CSTAR,
+	[RKVM_SMSR_SFMASK] = MSR_SYSCALL_MASK,
+	[RKVM_SMSR_KERNEL_GS_BASE] = MSR_KERNEL_GS_BASE,
+	[RKVM_SMSR_TSC_AUX] = MSR_TSC_AUX,
+};
+
+/* MSRs KVM_GET_MSR_INDEX_LIST offers; each is readable and writable */
+static const u32 rkvm_msrs_to_save[] = {
+	MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP, MSR_IA32_SYSENTER_EIP,
+	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
+	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE, MSR_EFER,
+	MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_UCODE_REV, MSR_IA32_APICBASE,
+	MSR_TSC_AUX,
+};
+
+/*
+ * Load the guest's values of the MSRs VMX does not switch. Called with
+ * preemption disabled, once per stay of the vCPU on a CPU, not per exit.
+ */
+void rkvm_load_guest_msrs(struct rkvm_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < RKVM_NR_SMSRS; i++) {
+		if (i == RKVM_SMSR_TSC_AUX && !rkvm_vmx.has_rdtscp)
+			continue;
+		rdmsrl(rkvm_smsr_index[i], vcpu->host_smsr[i]);
+		if (vcpu->host_smsr[i] != vcpu->smsr[i])
+			wrmsrl(rkvm_smsr_index[i], vcpu->smsr[i]);
+	}
+}
+
+/* and give the host its own back; preemption disabled */
+void rkvm_put_guest_msrs(struct rkvm_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < RKVM_NR_SMSRS; i++) {
+		if (i == RKVM_SMSR_TSC_AUX && !rkvm_vmx.has_rdtscp)
+			continue;
+		if (vcpu->host_smsr[i] != vcpu->smsr[i])
+			wrmsrl(rkvm_smsr_index[i], vcpu->host_smsr[i]);
+	}
+}
+
+static bool rkvm_pat_valid(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = pat >> (i * 8);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+static int rkvm_smsr_slot(u32 index)
+{
+	int i;
+
+	for (i = 0; i < RKVM_NR_SMSRS; i++)
+		if (rkvm_smsr_index[i] == index)
+			return i;
+	return -1;
+}
+
+/*
+ * Read an MSR for the guest (@host false) or for KVM_GET_MSRS (@host true).
+ * Returns 0, or 1 when the MSR does not exist for this guest (#GP / stop).
+ */
+int rkvm_get_msr(struct rkvm_vcpu *vcpu, u32 index, u64 *data, bool host)
+{
+	int slot;
+
+	switch (index) {
+	case MSR_IA32_TSC:
+		*data = rdtsc() + vcpu->tsc_offset;
+		return 0;
+	case MSR_EFER:
+		*data = vcpu->efer;
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*data = vmcs_read(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*data = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*data = vmcs_read(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*data = vmcs_read(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_FS_BASE:
+		*data = vmcs_read(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*data = vmcs_read(GUEST_GS_BASE);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*data = vcpu->misc_enable;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		*data = 0x100000000ull;
+		return 0;
+	case MSR_IA32_APICBASE:
+		*data = vcpu->apic_base;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
+			return 1;
+		fallthrough;
+	default:
+		slot = rkvm_smsr_slot(index);
+		if (slot < 0)
+			return 1;
+		*data = vcpu->smsr[slot];
+		return 0;
+	}
+}
+
+int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
+{
+	int slot;
+
+	switch (index) {
+	case MSR_IA32_TSC:
+		vcpu->tsc_offset = data - rdtsc();
+		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		return 0;
+	case MSR_EFER:
+		if (!rkvm_efer_valid(vcpu, data))
+			return 1;
+		if (!host) {
+			/* LME may not change while paging is on; LMA is the CPU's */
+			if (rkvm_is_paging(vcpu) &&
+			    ((data ^ vcpu->efer) & EFER_LME))
+				return 1;
+			data = (data & ~EFER_LMA) | (vcpu->efer & EFER_LMA);
+		}
+		rkvm_set_efer(vcpu, data);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		if (!rkvm_pat_valid(data))
+			return 1;
+		vmcs_write(GUEST_IA32_PAT, data);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write(GUEST_SYSENTER_CS, data);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		if (!host && rkvm_noncanonical(data))
+			return 1;
+		vmcs_write(GUEST_SYSENTER_ESP, data);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		if (!host && rkvm_noncanonical(data))
+			return 1;
+		vmcs_write(GUEST_SYSENTER_EIP, data);
+		return 0;
+	case MSR_FS_BASE:
+		if (rkvm_noncanonical(data))
+			return 1;
+		vmcs_write(GUEST_FS_BASE, data);
+		return 0;
+	case MSR_GS_BASE:
+		if (rkvm_noncanonical(data))
+			return 1;
+		vmcs_write(GUEST_GS_BASE, data);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		vcpu->misc_enable = data;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		return host ? 0 : 1;
+	case MSR_IA32_APICBASE:
+		if (data & (rkvm_rsvd_gpa_mask(vcpu) | 0x2ff))
+			return 1;
+		vcpu->apic_base = data;
+		return 0;
+	case MSR_TSC_AUX:
+		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
+			return 1;
+		if (data >> 32)
+			return 1;
+		break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_KERNEL_GS_BASE:
+		if (rkvm_noncanonical(data))
+			return 1;
+		break;
+	default:
+		break;
+	}
+	slot = rkvm_smsr_slot(index);
+	if (slot < 0)
+		return 1;
+	vcpu->smsr[slot] = data;
+	/* the vCPU is loaded: the hardware holds the guest's value already */
+	if (vcpu->guest_state_loaded &&
+	    (slot != RKVM_SMSR_TSC_AUX || rkvm_vmx.has_rdtscp))
+		wrmsrl(index, data);
+	return 0;
+}
+
+/* KVM_GET_MSRS / KVM_SET_MSRS: returns how many entries were processed */
+int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
+		    bool set)
+{
+	struct kvm_msr_entry *e;
+	struct kvm_msrs hdr;
+	u32 i;
+	int r;
+
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= RKVM_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(arg->entries, array_size(hdr.nmsrs, sizeof(*e)));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++) {
+		if (set ? rkvm_set_msr(vcpu, e[i].index, e[i].data, true) :
+			  rkvm_get_msr(vcpu, e[i].index, &e[i].data, true))
+			break;
+	}
+	r = i;
+	if (!set && copy_to_user(arg->entries, e, i * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+int rkvm_get_msr_index_list(struct kvm_msr_list __user *arg)
+{
+	u32 n = ARRAY_SIZE(rkvm_msrs_to_save), user_n;
+
+	if (get_user(user_n, &arg->nmsrs))
+		return -EFAULT;
+	if (put_user(n, &arg->nmsrs))
+		return -EFAULT;
+	if (user_n < n)
+		return -E2BIG;
+	if (copy_to_user(arg->indices, rkvm_msrs_to_save, sizeof(rkvm_msrs_to_save)))
+		return -EFAULT;
+	return 0;
+}
