@@ -39,7 +39,7 @@ run() {
 		notok "$name" "exit $rc, want $want_rc" "stderr: $(head -c 300 "$tmp/err")"
 	elif [ -n "$want_out" ] && [ "$out" != "$want_out" ]; then
 		notok "$name" "output: $out" "want:   $want_out"
-	elif [ -n "$want_err" ] && ! grep -q -- "$want_err" "$tmp/err"; then
+	elif [ -n "$want_err" ] && ! grep -F -q -- "$want_err" "$tmp/err"; then
 		notok "$name" "stderr lacks '$want_err': $(head -c 300 "$tmp/err")"
 	else
 		ok "$name"
@@ -83,6 +83,9 @@ echo 100 >"$tmp/n"
 run "primes: pi(100) = 25" 0 25 "" "$ex/primes.elf" --input "$tmp/n"
 echo 10000000 >"$tmp/n"
 run "primes: pi(10^7) = 664579" 0 664579 "" "$ex/primes.elf" --input "$tmp/n"
+echo 16777216 >"$tmp/n"
+run "pitable (init-built table): pi(2^24) = 1077871" 0 1077871 "" \
+	"$ex/pitable.elf" --input "$tmp/n"
 echo notanumber >"$tmp/n"
 run "primes: bad input gives exit status 2" 2 "" "" "$ex/primes.elf" --input "$tmp/n"
 
