@@ -122,7 +122,7 @@ int rkvm_vmcs_setup(struct rkvm_vcpu *vcpu)
 	vmcs_write(CR4_GUEST_HOST_MASK, ~0ul);
 
 	/* host state that is the same on every CPU */
-	vmcs_write(HOST_CR0, read_cr0() | X86_CR0_TS);
+	vmcs_write(HOST_CR0, read_cr0());
 	vmcs_write(HOST_CR3, __read_cr3());
 	vmcs_write(HOST_CR4, cr4_read_shadow());
 	vcpu->host_cr3 = __read_cr3();
