@@ -190,39 +190,45 @@ collect() {
 	esac
 }
 
+# reap: note the benches that ended; every 60 s, a progress line for the others
+declare -A PID2JOB=() START=()
+last_beat=0
+reap() {
+	local i n now
+	for i in "${!PID2JOB[@]}"; do
+		kill -0 "$i" 2>/dev/null && continue
+		wait "$i" 2>/dev/null
+		n=${PID2JOB[$i]}
+		say "bench: $n finished: $(grep '^bench: [^ ]' "$jobdir/$n.err" 2>/dev/null | tail -n 1 | sed 's/^bench: //') [$(( $(date +%s) - ${START[$n]} ))s]"
+		unset "PID2JOB[$i]"
+	done
+	now=$(date +%s)
+	if [ $((now - last_beat)) -ge 60 ]; then
+		[ $last_beat = 0 ] || for i in "${!PID2JOB[@]}"; do
+			n=${PID2JOB[$i]}
+			say "bench: $n running for $((now - ${START[$n]}))s; last result: $(grep -a -E '^(not )?ok ' "$logs/bench-$n.log" 2>/dev/null | tail -n 1 | cut -c1-100)"
+		done
+		last_beat=$now
+	fi
+}
+
 bench_tier() {
-	local max=${BENCH_JOBS:-2} running=0 name t0 i
-	declare -A start=()
+	local max=${BENCH_JOBS:-$(( $(nproc) >= 2 ? 2 : 1 ))} name
 	make_jobs
 	# warm the kernel cache once, so parallel benches do not wait on each other
 	"$here/boot/mkkernel.sh" >/dev/null || { record bench fail "not ok - cannot build the bench kernel"; return; }
 	say "bench: ${#JOBS[@]} benches (${JOBS[*]}), $max at a time; logs in $logs"
-	declare -A pid2job=()
 	for name in "${JOBS[@]}"; do
-		while [ $running -ge $max ]; do
-			wait -n
-			running=$((running - 1))
-			for i in "${!pid2job[@]}"; do
-				if ! kill -0 "$i" 2>/dev/null; then
-					say "bench: ${pid2job[$i]} finished (status $(cat "$jobdir/${pid2job[$i]}.status" 2>/dev/null), $(( $(date +%s) - ${start[${pid2job[$i]}]} ))s)"
-					unset "pid2job[$i]"
-				fi
-			done
+		while reap; [ ${#PID2JOB[@]} -ge "$max" ]; do
+			sleep 2
 		done
 		say "bench: $name started (limit ${JOB_TIMEOUT[$name]}s)"
-		start[$name]=$(date +%s)
+		START[$name]=$(date +%s)
 		run_job "$name" &
-		pid2job[$!]=$name
-		running=$((running + 1))
+		PID2JOB[$!]=$name
 	done
-	while [ ${#pid2job[@]} -gt 0 ]; do
-		wait -n
-		for i in "${!pid2job[@]}"; do
-			if ! kill -0 "$i" 2>/dev/null; then
-				say "bench: ${pid2job[$i]} finished (status $(cat "$jobdir/${pid2job[$i]}.status" 2>/dev/null), $(( $(date +%s) - ${start[${pid2job[$i]}]} ))s)"
-				unset "pid2job[$i]"
-			fi
-		done
+	while reap; [ ${#PID2JOB[@]} -gt 0 ]; do
+		sleep 2
 	done
 	for name in "${JOBS[@]}"; do
 		collect "$name"
