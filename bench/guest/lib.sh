@@ -91,5 +91,8 @@ load_modules() {
 
 # kernel_clean: no BUG/WARNING/Oops/... in the kernel log so far
 kernel_clean() {
-	! dmesg | grep -E 'BUG:|WARNING:|Oops|general protection fault|Call Trace|soft lockup|hard LOCKUP|KASAN|UBSAN:'
+	_m=$(dmesg | grep -E 'BUG:|WARNING:|Oops|general protection fault|Call Trace|soft lockup|hard LOCKUP|KASAN|UBSAN:')
+	[ -z "$_m" ] && return 0
+	echo "$_m" | head -n 5 | sed 's/^/# /'
+	return 1
 }

@@ -3,10 +3,10 @@
 S=bench-selfcheck
 KO=/lib/rkvm/rkvm.ko
 tap_begin $S
-echo "1..9"
+echo "1..10"
 if [ ! -f $KO ]; then
 	echo "# $KO missing: build it with make module"
-	for i in 1 2 3 4 5 6 7 8 9; do tap_result 1 "rkvm.ko present in the bench"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do tap_result 1 "rkvm.ko present in the bench"; done
 	tap_end $S 1
 	exit 0
 fi
@@ -65,4 +65,6 @@ insmod $KO
 for m in irqbypass kvm kvm-intel; do insmod /lib/kvm/$m.ko 2>&1 | sed 's/^/# /'; done
 [ -c /dev/rust_kvm ] && [ -c /dev/kvm ]
 tap_result $? "rkvm.ko and the stock kvm-intel.ko load side by side"
+kernel_clean
+tap_result $? "no kernel warning with rkvm.ko and kvm-intel.ko loaded side by side"
 tap_end $S
