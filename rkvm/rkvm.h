@@ -137,6 +137,15 @@ struct rkvm_vcpu {
 	u32 idt_vectoring_err;
 	u32 idt_vectoring_len;
 
+	/* an INS/OUTS in progress */
+	struct rkvm_string_io {
+		bool active, in, rep, df;
+		u8 size;
+		u16 port;
+		u32 count;
+		u64 index, seg_base, addr_mask;
+	} string_io;
+
 	/* a pending PIO completion */
 	bool pio_in_pending;
 	u8 pio_size;

@@ -144,7 +144,7 @@ static int rkvm_exit_vmcall(struct rkvm_vcpu *vcpu)
 
 static int rkvm_mov_to_cr0(struct rkvm_vcpu *vcpu, unsigned long val)
 {
-	unsigned long old = vcpu->cr0;
+	unsigned long old = rkvm_read_cr0(vcpu);
 
 	val |= X86_CR0_ET;
 	if (!rkvm_cr0_valid(vcpu, val))
@@ -244,7 +244,7 @@ static int rkvm_exit_cr(struct rkvm_vcpu *vcpu)
 		return RKVM_REENTER;
 	case 3:	/* LMSW: PE can be set but not cleared */
 		val = (q >> 16) & 0xf;
-		val = (vcpu->cr0 & ~0xeul) | (val & 0xe) |
+		val = (rkvm_read_cr0(vcpu) & ~0xeul) | (val & 0xe) |
 		      ((vcpu->cr0 | val) & X86_CR0_PE);
 		fault = rkvm_mov_to_cr0(vcpu, val);
 		if (!fault)

@@ -24,6 +24,12 @@ static inline void rkvm_inject_gp(struct rkvm_vcpu *vcpu)
 	rkvm_queue_exception(vcpu, GP_VECTOR, true, 0);
 }
 
+static inline void rkvm_inject_pf(struct rkvm_vcpu *vcpu, u64 addr, u32 err)
+{
+	vcpu->cr2 = addr;
+	rkvm_queue_exception(vcpu, PF_VECTOR, true, err);
+}
+
 static inline void rkvm_inject_ud(struct rkvm_vcpu *vcpu)
 {
 	rkvm_queue_exception(vcpu, UD_VECTOR, false, 0);

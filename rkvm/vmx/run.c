@@ -233,6 +233,9 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 	if (vcpu->pin_ctls & PIN_BASED_VMX_PREEMPTION_TIMER)
 		vmcs_write(VMX_PREEMPTION_TIMER_VALUE, vcpu->preempt_ticks);
 	rkvm_flush_regs(vcpu);
+	/* CR2 is not in the VMCS: the guest's lives in the register itself */
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
 
 	swap_xcr0 = (vcpu->cr4 & X86_CR4_OSXSAVE) && vcpu->xcr0 != rkvm_host_xcr0;
 	if (swap_xcr0)
@@ -242,6 +245,7 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, rkvm_host_xcr0);
+	vcpu->cr2 = native_read_cr2();
 	vcpu->cache_avail = 0;
 	vcpu->exits++;
 

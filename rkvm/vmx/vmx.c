@@ -71,6 +71,7 @@ static int rkvm_read_caps(void)
 		return -EOPNOTSUPP;
 	}
 	true_ctls = basic & VMX_BASIC_TRUE_CTLS;
+	rkvm_vmx.has_ins_outs_info = basic & VMX_BASIC_INOUT;
 
 	rdmsrl(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 	       MSR_IA32_VMX_PINBASED_CTLS, msr);

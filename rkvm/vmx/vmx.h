@@ -27,6 +27,7 @@ struct rkvm_vmx_caps {
 	bool has_ept_ad;
 	bool has_preempt_timer;
 	bool has_rdtscp;
+	bool has_ins_outs_info;	/* VMX_INSTRUCTION_INFO for INS/OUTS */
 	bool has_invpcid;
 };
 

@@ -10,8 +10,9 @@
 #include <asm/debugreg.h>
 
 #define RKVM_NMI_VECTOR		2
-#define RKVM_DR6_FIXED_1	0xfffe0ff0ul	/* read-as-one bits of DR6 */
-#define RKVM_DR6_VOLATILE	0x0001e80ful	/* B0-B3, BLD, BD, BS, BT, RTM */
+/* read-as-one bits of DR6; bit 16 too, as rkvm offers no RTM */
+#define RKVM_DR6_FIXED_1	0xffff0ff0ul
+#define RKVM_DR6_VOLATILE	0x0000e00ful	/* B0-B3, BD, BS, BT */
 #define RKVM_DR7_FIXED_1	0x00000400ul
 #define RKVM_DR7_VOLATILE	0xffff2bfful	/* writable DR7 bits */
 #define RKVM_X86_FEATURE_OSXSAVE	(1u << 27)	/* CPUID.1:ECX */

@@ -12,6 +12,7 @@
 #include "vmx/exit.h"
 #include "x86/regs.h"
 #include "x86/io.h"
+#include "x86/gmem.h"
 
 /* VM-exit qualification of an I/O instruction (SDM Vol. 3 Table 28-5) */
 #define IOQ_SIZE(q)	(((q) & 7) + 1)
@@ -38,6 +39,9 @@ static void *rkvm_pio_data(struct rkvm_vcpu *vcpu)
 	return vcpu->pio_data;
 }
 
+static int rkvm_handle_string_io(struct rkvm_vcpu *vcpu, unsigned long q,
+				 u8 size, u16 port);
+
 int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 {
 	unsigned long q = vmcs_read(EXIT_QUALIFICATION);
@@ -47,9 +51,8 @@ int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 	if (size != 1 && size != 2 && size != 4)
 		return rkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
 					   0, NULL);
-	if (IOQ_STRING(q))	/* INS/OUTS: not emulated yet */
-		return rkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
-					   0, NULL);
+	if (IOQ_STRING(q))
+		return rkvm_handle_string_io(vcpu, q, size, port);
 
 	rkvm_skip_instruction(vcpu);
 	if (IOQ_IN(q)) {
@@ -63,6 +66,141 @@ int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 		rkvm_io_exit(vcpu, KVM_EXIT_IO_OUT, port, size, 1);
 	}
 	return RKVM_TO_USER;
+}
+
+static const unsigned long rkvm_seg_base_field[] = {
+	GUEST_ES_BASE, GUEST_CS_BASE, GUEST_SS_BASE,
+	GUEST_DS_BASE, GUEST_FS_BASE, GUEST_GS_BASE,
+};
+
+/* Linear address of element @i of a string operation. */
+static u64 rkvm_string_lin(struct rkvm_vcpu *vcpu, u32 i)
+{
+	struct rkvm_string_io *sio = &vcpu->string_io;
+	u64 off = sio->index + (sio->df ? -(u64)i : (u64)i) * sio->size;
+
+	off &= sio->addr_mask;
+	if (rkvm_is_64bit_code(vcpu))
+		return sio->seg_base + off;
+	return (u32)(sio->seg_base + off);
+}
+
+/* Step RSI/RDI and RCX past @n elements, as wide as the address size. */
+static void rkvm_string_advance(struct rkvm_vcpu *vcpu, u32 n, bool rep)
+{
+	struct rkvm_string_io *sio = &vcpu->string_io;
+	u64 delta = (u64)n * sio->size;
+	u8 asz = sio->addr_mask == 0xffff ? 2 : sio->addr_mask == 0xffffffff ? 4 : 8;
+	unsigned long *idx = &vcpu->regs[sio->in ? RKVM_RDI : RKVM_RSI];
+	u64 rcx = vcpu->regs[RKVM_RCX] & sio->addr_mask;
+
+	rkvm_write_gpr_sized(vcpu, sio->in ? RKVM_RDI : RKVM_RSI,
+			     sio->df ? *idx - delta : *idx + delta, asz);
+	if (rep) {
+		rcx -= n;
+		rkvm_write_gpr_sized(vcpu, RKVM_RCX, rcx, asz);
+	}
+	/* a REP with elements left runs again: the next exit takes more */
+	if (!rep || !rcx)
+		rkvm_skip_instruction(vcpu);
+}
+
+/*
+ * INS/OUTS, with or without REP: at most a page of data per exit, like
+ * KVM. OUTS gathers the elements now; INS stores them at completion.
+ */
+static int rkvm_handle_string_io(struct rkvm_vcpu *vcpu, unsigned long q,
+				 u8 size, u16 port)
+{
+	struct rkvm_string_io *sio = &vcpu->string_io;
+	bool rep = IOQ_REP(q);
+	u32 info = 0, n, i, pf_err;
+	int seg, asz_code, r;
+	u64 count, pf_addr;
+
+	if (rkvm_vmx.has_ins_outs_info) {
+		info = vmcs_read32(VMX_INSTRUCTION_INFO);
+		asz_code = (info >> 7) & 7;
+		seg = (info >> 15) & 7;
+	} else {
+		asz_code = rkvm_is_64bit_code(vcpu) ? 2 :
+			   (vmcs_read32(GUEST_CS_AR_BYTES) & (1 << 14)) ? 1 : 0;
+		seg = 3;	/* DS: prefixes unknown without the info field */
+	}
+	if (asz_code > 2 || seg > 5)
+		return rkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+					   0, NULL);
+	sio->in = IOQ_IN(q);
+	if (sio->in)
+		seg = 0;	/* INS always stores through ES */
+	sio->size = size;
+	sio->port = port;
+	sio->addr_mask = asz_code == 0 ? 0xffff : asz_code == 1 ? 0xffffffff : ~0ull;
+	sio->df = rkvm_rflags(vcpu) & X86_EFLAGS_DF;
+	sio->rep = rep;
+	sio->index = vcpu->regs[sio->in ? RKVM_RDI : RKVM_RSI] & sio->addr_mask;
+	sio->seg_base = (rkvm_is_64bit_code(vcpu) && seg < 4) ? 0 :
+			vmcs_read(rkvm_seg_base_field[seg]);
+
+	count = rep ? vcpu->regs[RKVM_RCX] & sio->addr_mask : 1;
+	if (!count) {
+		rkvm_skip_instruction(vcpu);
+		return RKVM_REENTER;
+	}
+	n = min_t(u64, count, PAGE_SIZE / size);
+
+	if (!sio->in) {
+		for (i = 0; i < n; i++) {
+			r = rkvm_guest_virt_copy(vcpu, rkvm_string_lin(vcpu, i),
+						 (u8 *)vcpu->pio_data + i * size,
+						 size, 0, &pf_err, &pf_addr);
+			if (r < 0)
+				return rkvm_internal_error(vcpu,
+					KVM_INTERNAL_ERROR_EMULATION, 0, NULL);
+			if (r > 0) {
+				if (i == 0) {
+					rkvm_inject_pf(vcpu, pf_addr, pf_err);
+					return RKVM_REENTER;
+				}
+				n = i;	/* the rest faults on the next round */
+				break;
+			}
+		}
+		rkvm_string_advance(vcpu, n, rep);
+		rkvm_io_exit(vcpu, KVM_EXIT_IO_OUT, port, size, n);
+		return RKVM_TO_USER;
+	}
+	sio->active = true;
+	sio->count = n;
+	rkvm_io_exit(vcpu, KVM_EXIT_IO_IN, port, size, n);
+	return RKVM_TO_USER;
+}
+
+/* INS: userspace filled the data page; store it at ES:RDI. */
+static int rkvm_complete_string_in(struct rkvm_vcpu *vcpu)
+{
+	struct rkvm_string_io *sio = &vcpu->string_io;
+	u32 i, pf_err;
+	u64 pf_addr;
+	int r;
+
+	sio->active = false;
+	for (i = 0; i < sio->count; i++) {
+		r = rkvm_guest_virt_copy(vcpu, rkvm_string_lin(vcpu, i),
+					 (u8 *)vcpu->pio_data + i * sio->size,
+					 sio->size, PTW_WRITE, &pf_err, &pf_addr);
+		if (r < 0)
+			return rkvm_internal_error(vcpu,
+				KVM_INTERNAL_ERROR_EMULATION, 0, NULL);
+		if (r > 0) {
+			if (i)
+				rkvm_string_advance(vcpu, i, true);
+			rkvm_inject_pf(vcpu, pf_addr, pf_err);
+			return 1;
+		}
+	}
+	rkvm_string_advance(vcpu, sio->count, sio->rep);
+	return 1;
 }
 
 /* Write @val of @size bytes into a GPR as the CPU would (32-bit zero-extends). */
@@ -99,6 +237,8 @@ int rkvm_complete_userspace_exit(struct rkvm_vcpu *vcpu)
 		memcpy(&val, rkvm_pio_data(vcpu), vcpu->pio_size);
 		rkvm_write_gpr_sized(vcpu, RKVM_RAX, val, vcpu->pio_size);
 	}
+	if (vcpu->string_io.active && rkvm_complete_string_in(vcpu) <= 0)
+		return 0;
 	if (vcpu->hypercall_pending) {
 		vcpu->hypercall_pending = false;
 		vcpu->regs[RKVM_RAX] = vcpu->run->hypercall.ret;

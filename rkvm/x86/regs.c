@@ -239,10 +239,6 @@ int rkvm_set_regs(struct rkvm_vcpu *vcpu, const struct kvm_regs *r)
 	rkvm_set_rsp(vcpu, r->rsp);
 	rkvm_set_rip(vcpu, r->rip);
 	rkvm_set_rflags(vcpu, r->rflags);
-	/* a new RIP abandons a half-done port or MMIO read */
-	vcpu->pio_in_pending = false;
-	vcpu->mmio_read_pending = false;
-	vcpu->hypercall_pending = false;
 	return 0;
 }
 
@@ -261,7 +257,7 @@ int rkvm_get_sregs(struct rkvm_vcpu *vcpu, struct kvm_sregs *s)
 	s->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	s->idt.base = vmcs_read(GUEST_IDTR_BASE);
 	s->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	s->cr0 = vcpu->cr0;
+	s->cr0 = rkvm_read_cr0(vcpu);
 	s->cr2 = vcpu->cr2;
 	s->cr3 = vmcs_read(GUEST_CR3);
 	s->cr4 = vcpu->cr4;

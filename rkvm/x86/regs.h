@@ -74,6 +74,12 @@ static inline void rkvm_flush_regs(struct rkvm_vcpu *vcpu)
 	}
 }
 
+/* CR0.TS belongs to the guest: it may have changed without an exit */
+static inline unsigned long rkvm_read_cr0(struct rkvm_vcpu *vcpu)
+{
+	return (vcpu->cr0 & ~X86_CR0_TS) | (vmcs_read(GUEST_CR0) & X86_CR0_TS);
+}
+
 static inline bool rkvm_is_long_mode(struct rkvm_vcpu *vcpu)
 {
 	return vcpu->efer & EFER_LMA;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rkvm/x86/gmem.h - guest memory by linear address.
+ */
+#ifndef RKVM_X86_GMEM_H
+#define RKVM_X86_GMEM_H
+
+#include "rkvm.h"
+#include "x86/ptwalk.h"
+
+int rkvm_guest_virt_copy(struct rkvm_vcpu *vcpu, u64 gva, void *buf,
+			 unsigned int len, int access, u32 *pf_err, u64 *pf_addr);
+
+#endif
