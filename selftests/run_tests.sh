@@ -6,15 +6,24 @@
 # Runs every selftest program on DEVICE (default $KVM_DEVICE, else
 # /dev/rust_kvm) and prints a single TAP 13 stream with one top-level line
 # per test case, named "PROGRAM: CASE".  Each program runs under a time
-# limit (SELFTEST_TIMEOUT seconds, default 300); the cases a program did
-# not report (crash, timeout) become "not ok" lines.  Exit status: 0 when
-# no case failed, 1 otherwise.  Written for busybox sh.
+# limit (SELFTEST_TIMEOUT seconds, default 300) and each case inside a
+# program under KSFT_CASE_TIMEOUT (default a third of that, at least 10 s);
+# SELFTEST_BUDGET (seconds, default unlimited) bounds the whole run: once
+# it is spent, the remaining programs are not started.  The cases a program
+# did not report (crash, timeout, budget) become "not ok" lines.  Exit
+# status: 0 when no case failed, 1 otherwise.  Written for busybox sh.
 
 DEV=${1:-${KVM_DEVICE:-/dev/rust_kvm}}
 KVM_DEVICE=$DEV
 export KVM_DEVICE
 DIR=${OUTPUT_DIR:-$(cd "$(dirname "$0")" && pwd)}
 LIMIT=${SELFTEST_TIMEOUT:-300}
+BUDGET=${SELFTEST_BUDGET:-0}
+if [ -z "${KSFT_CASE_TIMEOUT:-}" ]; then
+	KSFT_CASE_TIMEOUT=$((LIMIT / 3))
+	[ "$KSFT_CASE_TIMEOUT" -ge 10 ] || KSFT_CASE_TIMEOUT=10
+fi
+export KSFT_CASE_TIMEOUT
 TESTS="lifecycle memslots regs_sregs guest_modes io cpuid_msrs hlt_shutdown
 interrupts fd_lifetime bad_input concurrency"
 TMP=${TMPDIR:-/tmp}/rkvm-selftests.$$
@@ -51,8 +60,14 @@ echo "# device $DEV"
 
 num=0
 failed=0
+start=$(date +%s)
 for t in $TESTS; do
-	if [ -x "$DIR/$t" ]; then
+	now=$(date +%s)
+	if [ "$BUDGET" -gt 0 ] && [ $((now - start)) -ge "$BUDGET" ]; then
+		echo "# $t: not run, SELFTEST_BUDGET of $BUDGET s spent" \
+			> "$TMP/$t.out"
+		rc=125
+	elif [ -x "$DIR/$t" ]; then
 		$TIMEOUT "$DIR/$t" -d "$DEV" > "$TMP/$t.out" 2>&1
 		rc=$?
 	else
@@ -85,12 +100,15 @@ for t in $TESTS; do
 		print "# " prog ": " $0
 		next
 	}
+	/^# / { print "# " prog ": " substr($0, 3); next }
 	{ print "# " prog ": " $0 }
 	END {
 		if (rc == 137 || rc == 124 || rc == 143)
 			why = "timed out after " limit " s"
 		else if (rc == 127)
 			why = "program missing"
+		else if (rc == 125)
+			why = "not run: time budget spent"
 		else
 			why = "program exited with status " rc \
 			      " without reporting this case"

@@ -127,7 +127,8 @@ static void rkvm_inject_events(struct rkvm_vcpu *vcpu)
 		vcpu->exc_pending = false;
 		intr = vcpu->exc_vector | INTR_TYPE_HARD_EXCEPTION |
 		       INTR_INFO_VALID_MASK;
-		if (vcpu->exc_has_error) {
+		/* real mode delivers exceptions without error codes */
+		if (vcpu->exc_has_error && (vcpu->cr0 & X86_CR0_PE)) {
 			intr |= INTR_INFO_DELIVER_CODE_MASK;
 			vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, vcpu->exc_error);
 		}
