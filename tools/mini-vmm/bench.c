@@ -407,11 +407,12 @@ static int write_tsv(const char *path, const struct brow *rows, int nr)
 }
 
 /* Latency and memory against N, one line per mode, via gnuplot. */
-static int plot(const char *png, const char *tsv)
+static int plot(const char *png, const char *tsv, const struct brow *rows,
+		int nr)
 {
 	char gp[4200], cmd[4400];
 	FILE *f;
-	int m, rc;
+	int i, m, rc;
 
 	if (system("command -v gnuplot >/dev/null 2>&1")) {
 		fprintf(stderr, "bench: --plot: gnuplot is not installed (Debian: "
@@ -423,24 +424,32 @@ static int plot(const char *png, const char *tsv)
 	f = fopen(gp, "w");
 	if (!f)
 		return -1;
+	/* one data block per mode: N, inv p50, inv p99, memory per VM */
+	for (m = 0; m < M_NR; m++) {
+		fprintf(f, "$%s << EOD\n", mode_name[m]);
+		for (i = 0; i < nr; i++)
+			if (rows[i].mode == m)
+				fprintf(f, "%d %.1f %.1f %.1f\n", rows[i].n,
+					rows[i].inv_p50, rows[i].inv_p99,
+					rows[i].pss_kib + rows[i].kern_kib);
+		fprintf(f, "EOD\n");
+	}
 	fprintf(f, "set terminal pngcairo size 1200,500 noenhanced\n"
 		"set output '%s'\nset multiplot layout 1,2 title "
-		"'mini-vmm bench'\nset logscale x\nset key top left\n"
-		"set xlabel 'microVMs alive at once (N)'\nset grid\n", png);
+		"'mini-vmm bench (data: %s)'\nset logscale x\nset key top left\n"
+		"set xlabel 'microVMs alive at once (N)'\nset grid\n", png, tsv);
 	fprintf(f, "set ylabel 'invocation latency (us)'\nset logscale y\n"
 		"plot ");
 	for (m = 0; m < M_NR; m++)
-		fprintf(f, "%s'%s' using 2:(strcol(1) eq '%s' ? $7 : NaN) "
-			"with linespoints title '%s p50', '%s' using "
-			"2:(strcol(1) eq '%s' ? $8 : NaN) with linespoints dt 2 "
-			"title '%s p99'", m ? ", " : "", tsv, mode_name[m],
-			mode_name[m], tsv, mode_name[m], mode_name[m]);
-	fprintf(f, "\nunset logscale y\nset ylabel 'memory per microVM (KiB, "
-		"PSS + kernel)'\nplot ");
+		fprintf(f, "%s$%s using 1:2 with linespoints lc %d title "
+			"'%s p50', $%s using 1:3 with linespoints lc %d dt 2 "
+			"title '%s p99'", m ? ", " : "", mode_name[m], m + 1,
+			mode_name[m], mode_name[m], m + 1, mode_name[m]);
+	fprintf(f, "\nunset logscale y\nset yrange [0:*]\nset ylabel "
+		"'memory per microVM (KiB, PSS + kernel)'\nplot ");
 	for (m = 0; m < M_NR; m++)
-		fprintf(f, "%s'%s' using 2:(strcol(1) eq '%s' ? $11 : NaN) "
-			"with linespoints title '%s'", m ? ", " : "", tsv,
-			mode_name[m], mode_name[m]);
+		fprintf(f, "%s$%s using 1:4 with linespoints lc %d title '%s'",
+			m ? ", " : "", mode_name[m], m + 1, mode_name[m]);
 	fprintf(f, "\nunset multiplot\n");
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "gnuplot '%s'", gp);
@@ -520,7 +529,7 @@ int mvm_bench_main(int argc, char **argv)
 	}
 	if (o.out && !write_tsv(o.out, rows, nr))
 		printf("results: %s\n", o.out);
-	if (o.plot && plot(o.plot, o.out))
+	if (o.plot && plot(o.plot, o.out, rows, nr))
 		bad = 1;
 	mvm_snap_free(&c.snap);
 	return bad;
