@@ -78,6 +78,12 @@ struct kvm_vm *vm_create(uint64_t mem_size)
 	if (mem_size) {
 		vm->mem = alloc_host_mem(mem_size);
 		vm->mem_size = mem_size;
+		/*
+		 * Fill with HLT: a guest that strays into memory nobody wrote
+		 * stops at once with KVM_EXIT_HLT instead of spinning (under
+		 * Bochs a spin with IF=0 would hang the whole machine).
+		 */
+		memset(vm->mem, 0xf4, mem_size);
 		TEST_ASSERT(vm_set_region(vm, 0, 0, 0, mem_size, vm->mem) == 0,
 			    "KVM_SET_USER_MEMORY_REGION slot 0 size 0x%llx: %s",
 			    (unsigned long long)mem_size, errno_name(errno));

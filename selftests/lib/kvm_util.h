@@ -153,7 +153,10 @@ int kvm_check_cap(int kvm_fd, long cap);
 /* Anonymous, page-aligned host memory (asserts). */
 void *alloc_host_mem(size_t size);
 
-/* New VM; when @mem_size != 0, slot 0 maps @mem_size bytes at GPA 0. */
+/*
+ * New VM; when @mem_size != 0, slot 0 maps @mem_size bytes at GPA 0,
+ * filled with HLT (0xf4) bytes.
+ */
 struct kvm_vm *vm_create(uint64_t mem_size);
 void vm_free(struct kvm_vm *vm);
 /* KVM_SET_USER_MEMORY_REGION; returns ioctl's result (no assert). */
