@@ -222,6 +222,9 @@ int rkvm_init_memslots(struct rkvm *kvm);
 void rkvm_free_memslots(struct rkvm *kvm);
 int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual);
 void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
+bool rkvm_ept_wrprot_range_locked(struct rkvm *kvm, u64 gfn_start,
+				  u64 gfn_end);
+int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log);
 void rkvm_ept_destroy(struct rkvm *kvm);
 int rkvm_ept_init(struct rkvm *kvm);
 void rkvm_flush_remote_tlbs(struct rkvm *kvm);

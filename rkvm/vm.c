@@ -52,6 +52,7 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct rkvm *kvm = file->private_data;
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region mem;
+	struct kvm_dirty_log log;
 	u64 ident_addr;
 	long r;
 
@@ -66,6 +67,10 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		return rkvm_set_memory_region(kvm, &mem);
 	case KVM_CHECK_EXTENSION:
 		return rkvm_check_extension(kvm, arg);
+	case KVM_GET_DIRTY_LOG:
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return rkvm_get_dirty_log(kvm, &log);
 	case KVM_SET_TSS_ADDR:
 		/* unrestricted guest needs no real-mode TSS; KVM checks the range */
 		if (arg > 0xffffffffu - 3 * PAGE_SIZE)

@@ -2,8 +2,8 @@
 /*
  * rkvm/mmu/ept.c - the VM's EPT tables: one range walker that serves
  * zapping and teardown, the walk to a 4 KiB entry that serves mapping, the
- * EPT-violation handler that maps a guest page from its memslot, and remote
- * TLB invalidation. Every present leaf holds one reference on its page.
+ * EPT-violation handler that maps a guest page from its memslot (logging it
+ * when the slot logs dirty pages), and remote TLB invalidation. Every present leaf holds one reference on its page.
  *
  * Locking: kvm->mmu_lock (a mutex) serialises all changes to the tables;
  * the fault path holds kvm->srcu for its memslot lookup, and slot updates
@@ -54,13 +54,20 @@ static void rkvm_ept_drop_leaf(u64 *pte)
 	*pte = 0;
 }
 
+/* What the range walker does to the leaves it visits. */
+enum rkvm_ept_op {
+	RKVM_EPT_ZAP,		/* drop leaves, free tables the range covers */
+	RKVM_EPT_WRPROT,	/* clear W so the next write faults */
+};
+
 /*
- * Visit every present entry of [start, end) (guest frame numbers) below
- * @table at @level: leaves are dropped, and tables that the range covers
- * whole are freed. Returns whether anything changed.
+ * The one walker over [start, end) (guest frame numbers) below @table at
+ * @level: zap, teardown and dirty-log write protection all go through it,
+ * so they agree on the table format. Returns whether an entry changed.
  */
-static bool rkvm_ept_zap_level(struct rkvm *kvm, u64 *table, int level,
-			       u64 base, u64 start, u64 end)
+static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
+				u64 base, u64 start, u64 end,
+				enum rkvm_ept_op op)
 {
 	u64 span = rkvm_ept_span(level);
 	bool changed = false;
@@ -75,13 +82,20 @@ static bool rkvm_ept_zap_level(struct rkvm *kvm, u64 *table, int level,
 		if (!rkvm_ept_present(*pte))
 			continue;
 		if (rkvm_ept_is_leaf(*pte, level)) {
-			rkvm_ept_drop_leaf(pte);
-			changed = true;
+			if (op == RKVM_EPT_ZAP) {
+				rkvm_ept_drop_leaf(pte);
+				changed = true;
+			} else if (*pte & EPTE_W) {
+				set_page_dirty_lock(pfn_to_page((*pte & EPTE_ADDR_MASK) >>
+								PAGE_SHIFT));
+				*pte &= ~EPTE_W;
+				changed = true;
+			}
 			continue;
 		}
-		changed |= rkvm_ept_zap_level(kvm, __va(*pte & EPTE_ADDR_MASK),
-					      level - 1, g, start, end);
-		if (g >= start && g + span <= end) {
+		changed |= rkvm_ept_walk_range(kvm, __va(*pte & EPTE_ADDR_MASK),
+					       level - 1, g, start, end, op);
+		if (op == RKVM_EPT_ZAP && g >= start && g + span <= end) {
 			free_page((unsigned long)__va(*pte & EPTE_ADDR_MASK));
 			kvm->ept_pages--;
 			*pte = 0;
@@ -111,11 +125,19 @@ void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
 	bool changed;
 
 	mutex_lock(&kvm->mmu_lock);
-	changed = rkvm_ept_zap_level(kvm, __va(kvm->ept_root_pa), EPT_LEVELS,
-				     0, gfn_start, gfn_end);
+	changed = rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS,
+				      0, gfn_start, gfn_end, RKVM_EPT_ZAP);
 	mutex_unlock(&kvm->mmu_lock);
 	if (changed)
 		rkvm_flush_remote_tlbs(kvm);
+}
+
+/* Write-protect [start, end); the caller holds mmu_lock and flushes. */
+bool rkvm_ept_wrprot_range_locked(struct rkvm *kvm, u64 gfn_start,
+				  u64 gfn_end)
+{
+	return rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0,
+				   gfn_start, gfn_end, RKVM_EPT_WRPROT);
 }
 
 void rkvm_ept_destroy(struct rkvm *kvm)
@@ -123,8 +145,8 @@ void rkvm_ept_destroy(struct rkvm *kvm)
 	if (!kvm->ept_root_pa)
 		return;
 	mutex_lock(&kvm->mmu_lock);
-	rkvm_ept_zap_level(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0, 0,
-			   ~0ull);
+	rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0, 0,
+			    ~0ull, RKVM_EPT_ZAP);
 	mutex_unlock(&kvm->mmu_lock);
 	free_page((unsigned long)__va(kvm->ept_root_pa));
 	kvm->ept_pages--;
@@ -208,8 +230,13 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 		return rkvm_mmio_fault(vcpu, gpa);
 	}
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
+	/*
+	 * A dirty-logged slot is mapped writable only on a write fault, which
+	 * is when the page is logged.
+	 */
 	page = rkvm_get_host_page(hva, write,
-				  !(slot->flags & KVM_MEM_READONLY), &writable);
+				  !(slot->flags & KVM_MEM_READONLY) &&
+				  (write || !slot->dirty_bitmap), &writable);
 	if (!page) {
 		/* KVM_RUN fails with -EFAULT when a slot's memory is gone */
 		srcu_read_unlock(&kvm->srcu, idx);
@@ -225,6 +252,8 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 			rkvm_ept_drop_leaf(pte);
 		}
 		*pte = rkvm_ept_leaf(page_to_phys(page), writable, 1);
+		if (writable && slot->dirty_bitmap)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 		page = NULL;
 		r = RKVM_REENTER;
 	}

@@ -2,7 +2,8 @@
 /*
  * rkvm/mmu/memslot.c - memslots: KVM_SET_USER_MEMORY_REGION with KVM's
  * rules (create, delete, move, flags), lookup of a guest frame by binary
- * search over the slots sorted by base, and guest-physical reads/writes.
+ * search over the slots sorted by base, dirty logging (KVM_GET_DIRTY_LOG,
+ * by EPT write protection), and guest-physical reads/writes.
  *
  * A slot set is immutable once published: an update copies it, changes the
  * copy under kvm->slots_lock, publishes it with rcu_assign_pointer() and
@@ -42,6 +43,11 @@ static struct rkvm_memslots *rkvm_alloc_slots(int nr)
 			GFP_KERNEL_ACCOUNT);
 }
 
+static unsigned long rkvm_dirty_bitmap_bytes(u64 npages)
+{
+	return ALIGN(npages, BITS_PER_LONG) / 8;
+}
+
 /* the largest guest frame EPT may map: the host's MAXPHYADDR */
 static u64 rkvm_max_gfn(void)
 {
@@ -53,14 +59,16 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 {
 	struct rkvm_memslots *old_set, *new_set;
 	struct rkvm_memslot *old, new;
+	unsigned long *free_bitmap = NULL;
+	bool wrprot = false;
 	u64 base_gfn, npages;
 	bool zap_old = false;
 	u64 zap_start = 0, zap_end = 0;
 	u16 id = mem->slot & 0xffff;
 	int i, r;
 
-	if (mem->flags & ~(u32)KVM_MEM_READONLY)
-		return -EINVAL;	/* dirty logging: not implemented yet */
+	if (mem->flags & ~(u32)KVM_MEM_LOG_DIRTY_PAGES)
+		return -EINVAL;	/* read-only slots need MMIO emulation: not yet */
 	if ((mem->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if ((mem->memory_size & (PAGE_SIZE - 1)) ||
@@ -125,7 +133,23 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 		new.userspace_addr = mem->userspace_addr;
 		new.flags = mem->flags;
 		new.id = id;
+		new.dirty_bitmap = old ? old->dirty_bitmap : NULL;
+		if ((mem->flags & KVM_MEM_LOG_DIRTY_PAGES) && !new.dirty_bitmap) {
+			new.dirty_bitmap = kvzalloc(rkvm_dirty_bitmap_bytes(npages),
+						    GFP_KERNEL_ACCOUNT);
+			if (!new.dirty_bitmap) {
+				kvfree(new_set);
+				goto out;
+			}
+			/* pages mapped writable so far must fault on the next write */
+			wrprot = old && base_gfn == old->base_gfn;
+		} else if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
+			free_bitmap = new.dirty_bitmap;
+			new.dirty_bitmap = NULL;
+		}
 		rkvm_slot_insert_sorted(new_set->slots, &new_set->nr, &new);
+	} else {
+		free_bitmap = old->dirty_bitmap;
 	}
 	if (old && (!npages || base_gfn != old->base_gfn)) {
 		zap_old = true;
@@ -137,6 +161,15 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 	synchronize_srcu(&kvm->srcu);
 	if (zap_old)
 		rkvm_ept_zap_range(kvm, zap_start, zap_end);
+	if (wrprot) {
+		mutex_lock(&kvm->mmu_lock);
+		wrprot = rkvm_ept_wrprot_range_locked(kvm, base_gfn,
+						      base_gfn + npages);
+		mutex_unlock(&kvm->mmu_lock);
+		if (wrprot)
+			rkvm_flush_remote_tlbs(kvm);
+	}
+	kvfree(free_bitmap);
 	kvfree(old_set);
 	r = 0;
 out:
@@ -156,7 +189,62 @@ int rkvm_init_memslots(struct rkvm *kvm)
 
 void rkvm_free_memslots(struct rkvm *kvm)
 {
-	kvfree(rcu_dereference_protected(kvm->memslots, 1));
+	struct rkvm_memslots *slots = rcu_dereference_protected(kvm->memslots, 1);
+	int i;
+
+	for (i = 0; i < slots->nr; i++)
+		kvfree(slots->slots[i].dirty_bitmap);
+	kvfree(slots);
+}
+
+/*
+ * KVM_GET_DIRTY_LOG: hand out the pages written since the last call and
+ * write-protect them again, so a write after this call is in the next one.
+ */
+int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log)
+{
+	u16 id = log->slot & 0xffff;
+	struct rkvm_memslots *slots;
+	struct rkvm_memslot *slot;
+	unsigned long *snap, n, i;
+	bool flush = false;
+	int r;
+
+	if ((log->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	mutex_lock(&kvm->slots_lock);
+	slots = rcu_dereference_protected(kvm->memslots,
+					  lockdep_is_held(&kvm->slots_lock));
+	slot = rkvm_id_to_slot(slots, id);
+	r = -ENOENT;
+	if (!slot || !slot->dirty_bitmap)
+		goto out;
+	n = rkvm_dirty_bitmap_bytes(slot->npages);
+	r = -ENOMEM;
+	snap = kvzalloc(n, GFP_KERNEL_ACCOUNT);
+	if (!snap)
+		goto out;
+
+	mutex_lock(&kvm->mmu_lock);
+	for (i = 0; i < n / sizeof(long); i++) {
+		unsigned long mask = xchg(&slot->dirty_bitmap[i], 0);
+		u64 g;
+
+		snap[i] = mask;
+		while (mask) {
+			g = slot->base_gfn + i * BITS_PER_LONG + __ffs(mask);
+			mask &= mask - 1;
+			flush |= rkvm_ept_wrprot_range_locked(kvm, g, g + 1);
+		}
+	}
+	mutex_unlock(&kvm->mmu_lock);
+	if (flush)
+		rkvm_flush_remote_tlbs(kvm);
+	r = copy_to_user(u64_to_user_ptr(log->padding2), snap, n) ? -EFAULT : 0;
+	kvfree(snap);
+out:
+	mutex_unlock(&kvm->slots_lock);
+	return r;
 }
 
 /* Copy to or from guest-physical memory through the slots' user mappings. */
@@ -187,6 +275,8 @@ static int rkvm_guest_copy(struct rkvm *kvm, u64 gpa, void *data,
 			r = -EFAULT;
 			break;
 		}
+		if (write && slot->dirty_bitmap)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 		gpa += n;
 		data += n;
 		len -= n;

@@ -12,6 +12,7 @@ struct rkvm_memslot {
 	unsigned long long base_gfn;
 	unsigned long long npages;
 	unsigned long userspace_addr;
+	unsigned long *dirty_bitmap;	/* with KVM_MEM_LOG_DIRTY_PAGES */
 	unsigned int flags;
 	unsigned short id;
 };
