@@ -518,8 +518,8 @@ int mvm_bench_main(int argc, char **argv)
 			nr++;
 		}
 		if (cold && snap && snap->start_p50 > 0)
-			printf("N=%d: snapshot start %.1fx faster than cold start "
-			       "(p50 %.0f us vs %.0f us)\n", o.ns[i],
+			printf("N=%d: cold/snapshot start ratio %.1fx (start p50: "
+			       "snapshot %.0f us, cold %.0f us)\n", o.ns[i],
 			       cold->start_p50 / snap->start_p50,
 			       snap->start_p50, cold->start_p50);
 	}
