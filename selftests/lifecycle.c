@@ -199,10 +199,9 @@ static void vcpu_id_limit(void)
 static void many_vcpus(void)
 {
 	struct kvm_vm *vm = vm_create(0);
-	int nr = kvm_check_cap(vm->kvm_fd, KVM_CAP_MAX_VCPUS), i;
+	int max = kvm_check_cap(vm->kvm_fd, KVM_CAP_MAX_VCPUS), nr = 16, i;
 
-	if (nr > 16)
-		nr = 16;
+	TEST_ASSERT(max >= nr, "KVM_CAP_MAX_VCPUS %d < 16", max);
 	for (i = 0; i < nr; i++) {
 		struct kvm_vcpu *v = vcpu_create(vm, i);
 

@@ -253,6 +253,7 @@ static void many_slots(void)
 	struct kvm_regs regs;
 	unsigned int sum = 0;
 
+	TEST_ASSERT(nr >= 32, "KVM_CAP_NR_MEMSLOTS %d < 32", nr);
 	if (n > nr - 1)
 		n = nr - 1;
 	/* slot i maps one page at 1 MiB + i * 4 KiB, backed out of order */
