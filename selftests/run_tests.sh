@@ -8,8 +8,8 @@
 # per test case, named "PROGRAM: CASE".  Each program runs under a time
 # limit (SELFTEST_TIMEOUT seconds, default 300) and each case inside a
 # program under KSFT_CASE_TIMEOUT (default a third of that, at least 10 s);
-# SELFTEST_BUDGET (seconds, default unlimited) bounds the whole run: once
-# it is spent, the remaining programs are not started.  The cases a program
+# SELFTEST_BUDGET (seconds, default 480, 0 = unlimited) bounds the whole
+# run: once it is spent, the remaining programs are not started.  The cases a program
 # did not report (crash, timeout, budget) become "not ok" lines.  Exit
 # status: 0 when no case failed, 1 otherwise.  Written for busybox sh.
 
@@ -18,7 +18,7 @@ KVM_DEVICE=$DEV
 export KVM_DEVICE
 DIR=${OUTPUT_DIR:-$(cd "$(dirname "$0")" && pwd)}
 LIMIT=${SELFTEST_TIMEOUT:-300}
-BUDGET=${SELFTEST_BUDGET:-0}
+BUDGET=${SELFTEST_BUDGET:-480}
 if [ -z "${KSFT_CASE_TIMEOUT:-}" ]; then
 	KSFT_CASE_TIMEOUT=$((LIMIT / 3))
 	[ "$KSFT_CASE_TIMEOUT" -ge 10 ] || KSFT_CASE_TIMEOUT=10
