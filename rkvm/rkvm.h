@@ -14,6 +14,7 @@
 #include <linux/kref.h>
 #include <linux/preempt.h>
 #include <linux/list.h>
+#include <linux/signal_types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
 
@@ -159,6 +160,8 @@ struct rkvm_vcpu {
 
 	u8 cr8;
 	u64 apic_base;
+	bool sigset_active;
+	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
 	unsigned long db[4];
 	bool ran_once;
 

@@ -16,6 +16,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 #include <linux/kvm.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -282,6 +284,28 @@ static int rkvm_set_debugregs(struct rkvm_vcpu *vcpu,
 	return 0;
 }
 
+static int rkvm_set_signal_mask(struct rkvm_vcpu *vcpu,
+				struct kvm_signal_mask __user *arg)
+{
+	struct kvm_signal_mask hdr;
+	sigset_t set;
+
+	if (!arg) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, arg->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
 /* ioctls whose argument is a fixed-size struct copied in and/or out */
 union rkvm_vcpu_arg {
 	struct kvm_regs regs;
@@ -304,7 +328,18 @@ static long rkvm_vcpu_ioctl_locked(struct rkvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_RUN:
 		if (argp)
 			return -EINVAL;
-		return rkvm_vcpu_run(vcpu);
+		/* KVM_SET_SIGNAL_MASK's mask holds only while KVM_RUN runs */
+		if (vcpu->sigset_active)
+			sigprocmask(SIG_SETMASK, &vcpu->sigset,
+				    &current->real_blocked);
+		r = rkvm_vcpu_run(vcpu);
+		if (vcpu->sigset_active) {
+			sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+			sigemptyset(&current->real_blocked);
+		}
+		return r;
+	case KVM_SET_SIGNAL_MASK:
+		return rkvm_set_signal_mask(vcpu, argp);
 	case KVM_GET_REGS:
 		rkvm_get_regs(vcpu, &a->regs);
 		return copy_to_user(argp, &a->regs, sizeof(a->regs)) ? -EFAULT : 0;
