@@ -136,7 +136,7 @@ EOF
 		if [ -e "$bin/mini-vmm-tests.sh" ]; then
 			add_job "mvm-$name" 360 <<EOF
 load_modules mvm-$name/modules
-tap_stream mvm-$name/mini-vmm-tests sh /t/mini-vmm-tests.sh /dev/$dev
+tap_stream mvm-$name/mini-vmm-tests /t/mini-vmm-tests.sh /dev/$dev
 EOF
 		else
 			record "mvm-$name" skip "ok - mini-vmm-tests.sh /dev/$dev # SKIP build/bin/mini-vmm-tests.sh not built"

@@ -54,7 +54,8 @@ tap_prog() {
 	tap_end "$s" "$rc"
 }
 
-# tap_stream STREAM PROG ARGS...: a program that prints TAP itself (time
+# tap_stream STREAM PROG ARGS...: a program (or a non-executable shell
+# script, run with sh) that prints TAP itself (time
 # limit: STREAM_TIMEOUT seconds, default 600)
 tap_stream() {
 	s=$1
@@ -66,7 +67,11 @@ tap_stream() {
 		tap_end "$s" 0
 		return 0
 	fi
-	bounded "${STREAM_TIMEOUT:-600}" "$@" 2>&1
+	if [ -x "$1" ]; then
+		bounded "${STREAM_TIMEOUT:-600}" "$@" 2>&1
+	else
+		bounded "${STREAM_TIMEOUT:-600}" sh "$@" 2>&1
+	fi
 	rc=$?
 	[ "$rc" = 137 ] && echo "# killed after ${STREAM_TIMEOUT:-600}s"
 	tap_end "$s" "$rc"

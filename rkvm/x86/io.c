@@ -6,6 +6,7 @@
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
+#include <linux/mm.h>
 
 #include "rkvm.h"
 #include "vmx/vmx.h"
@@ -106,8 +107,8 @@ static void rkvm_string_advance(struct rkvm_vcpu *vcpu, u32 n, bool rep)
 }
 
 /*
- * INS/OUTS, with or without REP: at most a page of data per exit, like
- * KVM. OUTS gathers the elements now; INS stores them at completion.
+ * INS/OUTS, with or without REP. OUTS gathers its element now; INS stores
+ * what userspace supplied at completion.
  */
 static int rkvm_handle_string_io(struct rkvm_vcpu *vcpu, unsigned long q,
 				 u8 size, u16 port)
@@ -147,7 +148,20 @@ static int rkvm_handle_string_io(struct rkvm_vcpu *vcpu, unsigned long q,
 		rkvm_skip_instruction(vcpu);
 		return RKVM_REENTER;
 	}
-	n = min_t(u64, count, PAGE_SIZE / size);
+	/*
+	 * As KVM: OUTS hands out one element per exit; INS reads ahead up
+	 * to 1 KiB, within the page of its effective address.
+	 */
+	if (sio->in) {
+		u32 in_page = sio->df ? offset_in_page(sio->index) :
+				       PAGE_SIZE - offset_in_page(sio->index);
+
+		n = min3((u64)(in_page / size), (u64)(1024 / size), count);
+		if (!n)
+			n = 1;
+	} else {
+		n = 1;
+	}
 
 	if (!sio->in) {
 		for (i = 0; i < n; i++) {
