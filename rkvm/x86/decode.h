@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/decode.h - pure logic: decoding the x86 instructions a guest uses
+ * Pure logic: decoding the x86 instructions a guest uses
  * to reach memory-mapped I/O, so that an EPT violation on a guest-physical
  * address outside RAM can become KVM_EXIT_MMIO (address, length, direction,
  * data) and a read can be completed into the right register.
