@@ -27,14 +27,9 @@
 /* how long a guest runs before the VMX-preemption timer brings it out */
 #define RKVM_SLICE_US		4000
 
-/* Guest general-purpose registers, in the x86 encoding order. */
-enum rkvm_reg {
-	RKVM_RAX, RKVM_RCX, RKVM_RDX, RKVM_RBX,
-	RKVM_RSP, RKVM_RBP, RKVM_RSI, RKVM_RDI,
-	RKVM_R8, RKVM_R9, RKVM_R10, RKVM_R11,
-	RKVM_R12, RKVM_R13, RKVM_R14, RKVM_R15,
-	RKVM_NR_GPRS
-};
+/* Guest general-purpose registers, in the x86 encoding order (RKVM_RAX..) */
+#include "x86/decode.h"
+#define RKVM_NR_GPRS		16
 
 #include "mmu/memslot_lookup.h"
 
@@ -103,7 +98,7 @@ struct rkvm_vcpu {
 	u32 exec_ctls, exec2_ctls, entry_ctls, exit_ctls, pin_ctls;
 
 	/* register state */
-	unsigned long regs[RKVM_NR_GPRS];
+	u64 regs[RKVM_NR_GPRS];
 	unsigned long rip, rsp, rflags;
 	unsigned long cache_avail, cache_dirty;
 	unsigned long cr0, cr4;		/* as the guest sees them */
@@ -152,9 +147,7 @@ struct rkvm_vcpu {
 	u8 pio_size;
 	unsigned long pio_next_rip;
 	bool mmio_read_pending;
-	int mmio_reg;
-	u8 mmio_size;
-	unsigned long mmio_next_rip;
+	struct rkvm_insn mmio_insn;	/* the load waiting for its data */
 	bool hypercall_pending;
 	unsigned long hypercall_next_rip;
 

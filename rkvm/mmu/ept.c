@@ -18,6 +18,7 @@
 #include "vmx/vmx.h"
 #include "vmx/exit.h"
 #include "mmu/ept_bits.h"
+#include "x86/emulate.h"
 
 /* EPT-violation exit qualification (SDM Vol. 3 Table 28-7) */
 #define EPTQ_WRITE	(1ul << 1)
@@ -201,14 +202,6 @@ static struct page *rkvm_get_host_page(unsigned long hva, bool write_fault,
 	return page;
 }
 
-static int rkvm_mmio_fault(struct rkvm_vcpu *vcpu, u64 gpa)
-{
-	u64 data[1] = { gpa };
-
-	/* instruction emulation for MMIO is not there yet: say so */
-	return rkvm_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION, 1, data);
-}
-
 int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 {
 	struct rkvm *kvm = vcpu->kvm;
@@ -227,7 +220,7 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	slot = rkvm_gfn_to_slot(slots, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		srcu_read_unlock(&kvm->srcu, idx);
-		return rkvm_mmio_fault(vcpu, gpa);
+		return rkvm_emulate_mmio(vcpu, gpa, write);
 	}
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	/*

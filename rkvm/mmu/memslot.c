@@ -67,8 +67,8 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 	u16 id = mem->slot & 0xffff;
 	int i, r;
 
-	if (mem->flags & ~(u32)KVM_MEM_LOG_DIRTY_PAGES)
-		return -EINVAL;	/* read-only slots need MMIO emulation: not yet */
+	if (mem->flags & ~(u32)(KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY))
+		return -EINVAL;
 	if ((mem->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if ((mem->memory_size & (PAGE_SIZE - 1)) ||

@@ -74,6 +74,6 @@ static inline void rkvm_invept(unsigned long type, u64 eptp)
 }
 
 /* enter the guest; returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed */
-int rkvm_vmx_enter(unsigned long *regs, int launched);
+int rkvm_vmx_enter(u64 *regs, int launched);
 
 #endif

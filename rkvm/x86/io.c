@@ -2,7 +2,7 @@
 /*
  * rkvm/x86/io.c - port I/O exits to userspace (KVM_EXIT_IO): IN/OUT of 1, 2
  * or 4 bytes with the data in the page after kvm_run, and the completion
- * of an IN, or a hypercall on the next KVM_RUN.
+ * of an IN, an INS, an MMIO read or a hypercall on the next KVM_RUN.
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
@@ -14,6 +14,7 @@
 #include "x86/regs.h"
 #include "x86/io.h"
 #include "x86/gmem.h"
+#include "x86/emulate.h"
 
 /* VM-exit qualification of an I/O instruction (SDM Vol. 3 Table 28-5) */
 #define IOQ_SIZE(q)	(((q) & 7) + 1)
@@ -92,14 +93,14 @@ static void rkvm_string_advance(struct rkvm_vcpu *vcpu, u32 n, bool rep)
 	struct rkvm_string_io *sio = &vcpu->string_io;
 	u64 delta = (u64)n * sio->size;
 	u8 asz = sio->addr_mask == 0xffff ? 2 : sio->addr_mask == 0xffffffff ? 4 : 8;
-	unsigned long *idx = &vcpu->regs[sio->in ? RKVM_RDI : RKVM_RSI];
+	u64 *idx = &vcpu->regs[sio->in ? RKVM_RDI : RKVM_RSI];
 	u64 rcx = vcpu->regs[RKVM_RCX] & sio->addr_mask;
 
-	rkvm_write_gpr_sized(vcpu, sio->in ? RKVM_RDI : RKVM_RSI,
-			     sio->df ? *idx - delta : *idx + delta, asz);
+	rkvm_write_reg(vcpu->regs, sio->in ? RKVM_RDI : RKVM_RSI, 0, asz,
+		       sio->df ? *idx - delta : *idx + delta);
 	if (rep) {
 		rcx -= n;
-		rkvm_write_gpr_sized(vcpu, RKVM_RCX, rcx, asz);
+		rkvm_write_reg(vcpu->regs, RKVM_RCX, 0, asz, rcx);
 	}
 	/* a REP with elements left runs again: the next exit takes more */
 	if (!rep || !rcx)
@@ -217,27 +218,6 @@ static int rkvm_complete_string_in(struct rkvm_vcpu *vcpu)
 	return 1;
 }
 
-/* Write @val of @size bytes into a GPR as the CPU would (32-bit zero-extends). */
-void rkvm_write_gpr_sized(struct rkvm_vcpu *vcpu, int reg, u64 val, u8 size)
-{
-	unsigned long *p = &vcpu->regs[reg];
-
-	switch (size) {
-	case 1:
-		*p = (*p & ~0xfful) | (u8)val;
-		break;
-	case 2:
-		*p = (*p & ~0xfffful) | (u16)val;
-		break;
-	case 4:
-		*p = (u32)val;
-		break;
-	default:
-		*p = val;
-		break;
-	}
-}
-
 /*
  * Called at the start of KVM_RUN: finish the instruction whose data
  * userspace has now supplied. Returns 1 to go on, or what KVM_RUN returns.
@@ -249,9 +229,11 @@ int rkvm_complete_userspace_exit(struct rkvm_vcpu *vcpu)
 
 		vcpu->pio_in_pending = false;
 		memcpy(&val, rkvm_pio_data(vcpu), vcpu->pio_size);
-		rkvm_write_gpr_sized(vcpu, RKVM_RAX, val, vcpu->pio_size);
+		rkvm_write_reg(vcpu->regs, RKVM_RAX, 0, vcpu->pio_size, val);
 	}
 	if (vcpu->string_io.active && rkvm_complete_string_in(vcpu) <= 0)
+		return 0;
+	if (vcpu->mmio_read_pending && rkvm_complete_mmio_read(vcpu) <= 0)
 		return 0;
 	if (vcpu->hypercall_pending) {
 		vcpu->hypercall_pending = false;

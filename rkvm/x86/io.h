@@ -9,6 +9,5 @@
 
 int rkvm_handle_io(struct rkvm_vcpu *vcpu);
 int rkvm_complete_userspace_exit(struct rkvm_vcpu *vcpu);
-void rkvm_write_gpr_sized(struct rkvm_vcpu *vcpu, int reg, u64 val, u8 size);
 
 #endif

@@ -208,7 +208,7 @@ int rkvm_load_pdptrs(struct rkvm_vcpu *vcpu, unsigned long cr3)
 
 int rkvm_get_regs(struct rkvm_vcpu *vcpu, struct kvm_regs *r)
 {
-	const unsigned long *g = vcpu->regs;
+	const u64 *g = vcpu->regs;
 
 	r->rax = g[RKVM_RAX]; r->rbx = g[RKVM_RBX];
 	r->rcx = g[RKVM_RCX]; r->rdx = g[RKVM_RDX];
@@ -226,7 +226,7 @@ int rkvm_get_regs(struct rkvm_vcpu *vcpu, struct kvm_regs *r)
 
 int rkvm_set_regs(struct rkvm_vcpu *vcpu, const struct kvm_regs *r)
 {
-	unsigned long *g = vcpu->regs;
+	u64 *g = vcpu->regs;
 
 	g[RKVM_RAX] = r->rax; g[RKVM_RBX] = r->rbx;
 	g[RKVM_RCX] = r->rcx; g[RKVM_RDX] = r->rdx;
