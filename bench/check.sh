@@ -181,7 +181,7 @@ collect() {
 	done < "$jobdir/$name.streams"
 	case $st in
 	0) ;;
-	120) record "bench-$name" fail "not ok - bench $name: kernel warnings in the guest: $(grep '^bench:   ' "$jobdir/$name.err" | head -n 3 | sed 's/^bench: *//' | tr '\n' ' ')" ;;
+	120) record "bench-$name" fail "not ok - bench $name: kernel warnings in the guest: $(grep '^bench:   ' "$jobdir/$name.err" | head -n 2 | sed 's/^bench: *//' | tr '\n' ' ')" ;;
 	124) record "bench-$name" fail "not ok - bench $name: timed out after ${JOB_TIMEOUT[$name]}s (guest hang), see $log" ;;
 	125) record "bench-$name" fail "not ok - bench $name: guest died without a verdict (panic?), see $log" ;;
 	126) record "bench-$name" fail "not ok - bench $name: could not be set up: $(tail -n 1 "$jobdir/$name.err")" ;;
@@ -199,7 +199,7 @@ reap() {
 		kill -0 "$i" 2>/dev/null && continue
 		wait "$i" 2>/dev/null
 		n=${PID2JOB[$i]}
-		say "bench: $n finished: $(grep '^bench: [^ ]' "$jobdir/$n.err" 2>/dev/null | tail -n 1 | sed 's/^bench: //') [$(( $(date +%s) - ${START[$n]} ))s]"
+		say "bench: $n finished: $(tail -n 1 "$jobdir/$n.err" 2>/dev/null | sed 's/^bench: //') [$(( $(date +%s) - ${START[$n]} ))s]"
 		unset "PID2JOB[$i]"
 	done
 	now=$(date +%s)

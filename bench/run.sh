@@ -247,19 +247,20 @@ problems=$(grep -a -E '^\[ *[0-9]+\.[0-9]+\]' "$LOG" |
 	grep -a -E 'BUG:|WARNING:|Oops|general protection fault|Call Trace|soft lockup|hard LOCKUP|KASAN|Kernel panic|kernel BUG|UBSAN:' |
 	sort -u | head -n 20)
 took=$(elapsed)
+# the last "bench:" line is always the verdict
 if [ "${status:-}" = 124 ]; then
-	say "TIMEOUT: the guest did not finish within ${TIMEOUT}s; Bochs killed (hang?) - see $LOG"
 	[ -n "$problems" ] && { say "kernel problems seen before the hang:"; echo "$problems" | sed 's/^/bench:   /' >&2; }
+	say "TIMEOUT: the guest did not finish within ${TIMEOUT}s; Bochs killed (hang?) - see $LOG"
 	exit 124
 fi
 if [ "${status:-}" = 125 ]; then
-	say "FAILED: the guest stopped without a verdict (panic or triple fault?) after ${took}s - see $LOG"
 	[ -n "$problems" ] && echo "$problems" | sed 's/^/bench:   /' >&2
+	say "FAILED: the guest stopped without a verdict (panic or triple fault?) after ${took}s - see $LOG"
 	exit 125
 fi
 if [ -n "$problems" ]; then
-	say "FAILED: kernel warnings in the guest log (script status $verdict):"
 	echo "$problems" | sed 's/^/bench:   /' >&2
+	say "FAILED: kernel warnings in the guest log (above; script status $verdict)"
 	exit 120
 fi
 say "guest verdict $verdict after ${took}s"
