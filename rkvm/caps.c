@@ -43,6 +43,7 @@ static int rkvm_cap_xsave(void)
 static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_USER_MEMORY },
 	{ KVM_CAP_READONLY_MEM },
+	{ KVM_CAP_SYNC_MMU },
 	{ KVM_CAP_DESTROY_MEMORY_REGION_WORKS },
 	{ KVM_CAP_JOIN_MEMORY_REGIONS_WORKS },
 	{ KVM_CAP_SET_TSS_ADDR },

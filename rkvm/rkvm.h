@@ -14,6 +14,7 @@
 #include <linux/kref.h>
 #include <linux/preempt.h>
 #include <linux/list.h>
+#include <linux/mmu_notifier.h>
 #include <linux/signal_types.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/types.h>
@@ -30,6 +31,7 @@
 /* Guest general-purpose registers, in the x86 encoding order (RKVM_RAX..) */
 #include "x86/decode.h"
 #define RKVM_NR_GPRS		16
+#define EPT_LEVELS_FOR_CACHE	3	/* tables below the root */
 
 #include "mmu/memslot_lookup.h"
 
@@ -66,6 +68,9 @@ struct rkvm {
 	u64 eptp;
 	unsigned long ept_pages;	/* page-table pages in use */
 	atomic64_t tlb_gen;		/* bumped when EPT entries are zapped */
+	struct mmu_notifier mmu_notifier;
+	atomic_long_t mmu_invalidate_seq;	/* see mmu/notifier.c */
+	atomic_t mmu_invalidate_in_progress;
 
 	unsigned long tss_addr;
 	u64 ident_addr;
@@ -168,6 +173,10 @@ struct rkvm_vcpu {
 	u32 entry_error;
 	int last_entry_cpu;
 
+	/* EPT table pages for the next fault, allocated outside mmu_lock */
+	void *pt_cache[EPT_LEVELS_FOR_CACHE];
+	int pt_cache_n;
+
 	/* stats */
 	u64 exits;
 };
@@ -218,6 +227,10 @@ int rkvm_init_memslots(struct rkvm *kvm);
 void rkvm_free_memslots(struct rkvm *kvm);
 int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual);
 void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
+bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
+void rkvm_free_table_cache(struct rkvm_vcpu *vcpu);
+int rkvm_mmu_notifier_register(struct rkvm *kvm);
+void rkvm_mmu_notifier_unregister(struct rkvm *kvm);
 bool rkvm_ept_wrprot_range_locked(struct rkvm *kvm, u64 gfn_start,
 				  u64 gfn_end);
 int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log);

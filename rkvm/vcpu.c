@@ -75,6 +75,7 @@ void rkvm_vcpu_destroy(struct rkvm_vcpu *vcpu)
 	rkvm_vmx_vcpu_clear(vcpu);
 	rkvm_free_vmcs(vcpu->vmcs);
 	rkvm_free_vpid(vcpu->vpid);
+	rkvm_free_table_cache(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->msr_bitmap);
 	free_page((unsigned long)vcpu->run);

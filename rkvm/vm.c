@@ -25,6 +25,7 @@ static void rkvm_destroy_vm(struct kref *ref)
 	struct rkvm *kvm = container_of(ref, struct rkvm, ref);
 	int i;
 
+	rkvm_mmu_notifier_unregister(kvm);
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		rkvm_vcpu_destroy(kvm->vcpus[i]);
 	rkvm_ept_destroy(kvm);
@@ -130,6 +131,12 @@ long rkvm_create_vm(unsigned long type)
 		goto vmx;
 	kvm->mm = current->mm;
 	mmgrab(kvm->mm);
+	r = rkvm_mmu_notifier_register(kvm);
+	if (r) {
+		mmdrop(kvm->mm);
+		rkvm_ept_destroy(kvm);
+		goto vmx;
+	}
 
 	fd = anon_inode_getfd("kvm-vm", &rkvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)

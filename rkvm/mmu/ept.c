@@ -24,34 +24,28 @@
 #define EPTQ_WRITE	(1ul << 1)
 #define EPTQ_FETCH	(1ul << 2)
 
-static u64 *rkvm_ept_alloc_table(struct rkvm *kvm)
-{
-	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-
-	if (!p)
-		return NULL;
-	kvm->ept_pages++;
-	return page_address(p);
-}
-
 int rkvm_ept_init(struct rkvm *kvm)
 {
-	u64 *root = rkvm_ept_alloc_table(kvm);
+	u64 *root = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 
 	if (!root)
 		return -ENOMEM;
+	kvm->ept_pages++;
 	kvm->ept_root_pa = __pa(root);
 	kvm->eptp = rkvm_make_eptp(kvm->ept_root_pa, rkvm_vmx.has_ept_ad);
 	return 0;
 }
 
+/* The guest may have written a page it could write: tell the host. */
+static void rkvm_ept_leaf_dirty(u64 pte)
+{
+	if (pte & EPTE_W)
+		set_page_dirty(pfn_to_page((pte & EPTE_ADDR_MASK) >> PAGE_SHIFT));
+}
+
 static void rkvm_ept_drop_leaf(u64 *pte)
 {
-	struct page *page = pfn_to_page((*pte & EPTE_ADDR_MASK) >> PAGE_SHIFT);
-
-	if (*pte & EPTE_W)
-		set_page_dirty_lock(page);
-	put_page(page);
+	rkvm_ept_leaf_dirty(*pte);
 	*pte = 0;
 }
 
@@ -87,8 +81,7 @@ static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 				rkvm_ept_drop_leaf(pte);
 				changed = true;
 			} else if (*pte & EPTE_W) {
-				set_page_dirty_lock(pfn_to_page((*pte & EPTE_ADDR_MASK) >>
-								PAGE_SHIFT));
+				rkvm_ept_leaf_dirty(*pte);
 				*pte &= ~EPTE_W;
 				changed = true;
 			}
@@ -121,13 +114,19 @@ void rkvm_flush_remote_tlbs(struct rkvm *kvm)
 	on_each_cpu(rkvm_kick_ack, NULL, 1);
 }
 
+/* Zap [start, end); the caller holds mmu_lock and flushes if it changed. */
+bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
+{
+	return rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0,
+				   gfn_start, gfn_end, RKVM_EPT_ZAP);
+}
+
 void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
 {
 	bool changed;
 
 	mutex_lock(&kvm->mmu_lock);
-	changed = rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS,
-				      0, gfn_start, gfn_end, RKVM_EPT_ZAP);
+	changed = rkvm_ept_zap_range_locked(kvm, gfn_start, gfn_end);
 	mutex_unlock(&kvm->mmu_lock);
 	if (changed)
 		rkvm_flush_remote_tlbs(kvm);
@@ -154,9 +153,29 @@ void rkvm_ept_destroy(struct rkvm *kvm)
 	kvm->ept_root_pa = 0;
 }
 
-/* Walk to the 4 KiB entry of @gfn, building missing tables on the way. */
-static u64 *rkvm_ept_walk_alloc(struct rkvm *kvm, u64 gfn)
+/* Fill the vCPU's cache with the table pages one walk may need. */
+static int rkvm_topup_table_cache(struct rkvm_vcpu *vcpu)
 {
+	while (vcpu->pt_cache_n < ARRAY_SIZE(vcpu->pt_cache)) {
+		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		vcpu->pt_cache[vcpu->pt_cache_n++] = p;
+	}
+	return 0;
+}
+
+void rkvm_free_table_cache(struct rkvm_vcpu *vcpu)
+{
+	while (vcpu->pt_cache_n)
+		free_page((unsigned long)vcpu->pt_cache[--vcpu->pt_cache_n]);
+}
+
+/* Walk to the 4 KiB entry of @gfn, building missing tables from the cache. */
+static u64 *rkvm_ept_walk_alloc(struct rkvm_vcpu *vcpu, u64 gfn)
+{
+	struct rkvm *kvm = vcpu->kvm;
 	u64 *table = __va(kvm->ept_root_pa);
 	int level;
 
@@ -164,10 +183,9 @@ static u64 *rkvm_ept_walk_alloc(struct rkvm *kvm, u64 gfn)
 		u64 *pte = &table[rkvm_ept_index(gfn, level)];
 
 		if (!rkvm_ept_present(*pte)) {
-			u64 *child = rkvm_ept_alloc_table(kvm);
+			u64 *child = vcpu->pt_cache[--vcpu->pt_cache_n];
 
-			if (!child)
-				return NULL;
+			kvm->ept_pages++;
 			*pte = rkvm_ept_table(__pa(child));
 		}
 		table = __va(*pte & EPTE_ADDR_MASK);
@@ -209,12 +227,16 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	struct rkvm_memslots *slots;
 	struct rkvm_memslot *slot;
 	u64 gfn = gpa >> PAGE_SHIFT;
-	unsigned long hva;
+	unsigned long hva, seq;
 	struct page *page;
 	bool flush = false;
 	u64 *pte;
-	int idx, r;
+	int idx;
 
+	if (rkvm_topup_table_cache(vcpu))
+		return -ENOMEM;
+	seq = atomic_long_read(&kvm->mmu_invalidate_seq);
+	smp_rmb();	/* read the sequence before looking at the host's page */
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
 	slot = rkvm_gfn_to_slot(slots, gfn);
@@ -237,23 +259,24 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	}
 
 	mutex_lock(&kvm->mmu_lock);
-	pte = rkvm_ept_walk_alloc(kvm, gfn);
-	r = -ENOMEM;
-	if (pte) {
-		if (rkvm_ept_present(*pte)) {
-			flush = (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
-			rkvm_ept_drop_leaf(pte);
-		}
-		*pte = rkvm_ept_leaf(page_to_phys(page), writable, 1);
-		if (writable && slot->dirty_bitmap)
-			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
-		page = NULL;
-		r = RKVM_REENTER;
+	/* the host may have unmapped the page since we looked it up: retry */
+	if (atomic_read(&kvm->mmu_invalidate_in_progress))
+		goto unlock;
+	smp_rmb();
+	if (seq != atomic_long_read(&kvm->mmu_invalidate_seq))
+		goto unlock;
+	pte = rkvm_ept_walk_alloc(vcpu, gfn);
+	if (rkvm_ept_present(*pte)) {
+		flush = (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
+		rkvm_ept_drop_leaf(pte);
 	}
+	*pte = rkvm_ept_leaf(page_to_phys(page), writable, 1);
+	if (writable && slot->dirty_bitmap)
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+unlock:
 	mutex_unlock(&kvm->mmu_lock);
 	srcu_read_unlock(&kvm->srcu, idx);
-	if (page)
-		put_page(page);
+	put_page(page);
 	/*
 	 * The faulting CPU dropped its own translation of this address; when
 	 * the page itself changed (copy-on-write broken), other CPUs may still
@@ -261,5 +284,5 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	 */
 	if (flush)
 		rkvm_flush_remote_tlbs(kvm);
-	return r;
+	return RKVM_REENTER;
 }
