@@ -5,6 +5,7 @@
  * source and the fields the decoder must recover from the assembled bytes.
  * The expected fields come from these parameters, never from the decoder.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@ const char *const dcase_kinds[] = {
 int dcase_nkinds = sizeof(dcase_kinds) / sizeof(dcase_kinds[0]);
 
 enum { K_STORE, K_LOAD, K_IMM, K_EXT, K_MOFFS, K_STR, K_SEG, K_ALU,
-       K_TESTX, K_RAW };
+	K_TESTX, K_RAW };
 
 /* an addressing form */
 struct memf {
@@ -173,7 +174,6 @@ static int ncases, capcases;
 static struct dcase *add(int mode, int kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#include <stdarg.h>
 static struct dcase *add(int mode, int kind, const char *fmt, ...)
 {
 	struct dcase *c;
