@@ -227,7 +227,9 @@ int rkvm_init_memslots(struct rkvm *kvm);
 void rkvm_free_memslots(struct rkvm *kvm);
 int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual);
 void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
-bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end);
+bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end,
+			       struct list_head *freed);
+void rkvm_ept_free_tables(struct list_head *freed);
 void rkvm_free_table_cache(struct rkvm_vcpu *vcpu);
 int rkvm_mmu_notifier_register(struct rkvm *kvm);
 void rkvm_mmu_notifier_unregister(struct rkvm *kvm);

@@ -62,7 +62,7 @@ enum rkvm_ept_op {
  */
 static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 				u64 base, u64 start, u64 end,
-				enum rkvm_ept_op op)
+				enum rkvm_ept_op op, struct list_head *freed)
 {
 	u64 span = rkvm_ept_span(level);
 	bool changed = false;
@@ -88,9 +88,15 @@ static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 			continue;
 		}
 		changed |= rkvm_ept_walk_range(kvm, __va(*pte & EPTE_ADDR_MASK),
-					       level - 1, g, start, end, op);
+					       level - 1, g, start, end, op, freed);
 		if (op == RKVM_EPT_ZAP && g >= start && g + span <= end) {
-			free_page((unsigned long)__va(*pte & EPTE_ADDR_MASK));
+			/*
+			 * A CPU in guest mode may still walk this table from
+			 * its paging-structure caches: it is freed only after
+			 * the TLB flush that follows (rkvm_ept_free_tables).
+			 */
+			list_add(&pfn_to_page((*pte & EPTE_ADDR_MASK) >> PAGE_SHIFT)->lru,
+				 freed);
 			kvm->ept_pages--;
 			*pte = 0;
 			changed = true;
@@ -114,22 +120,38 @@ void rkvm_flush_remote_tlbs(struct rkvm *kvm)
 	on_each_cpu(rkvm_kick_ack, NULL, 1);
 }
 
-/* Zap [start, end); the caller holds mmu_lock and flushes if it changed. */
-bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
+/*
+ * Zap [start, end); the caller holds mmu_lock, and after unlocking it
+ * flushes if this returned true, then frees @freed (rkvm_ept_free_tables).
+ */
+bool rkvm_ept_zap_range_locked(struct rkvm *kvm, u64 gfn_start, u64 gfn_end,
+			       struct list_head *freed)
 {
 	return rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0,
-				   gfn_start, gfn_end, RKVM_EPT_ZAP);
+				   gfn_start, gfn_end, RKVM_EPT_ZAP, freed);
+}
+
+void rkvm_ept_free_tables(struct list_head *freed)
+{
+	struct page *p, *tmp;
+
+	list_for_each_entry_safe(p, tmp, freed, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+	}
 }
 
 void rkvm_ept_zap_range(struct rkvm *kvm, u64 gfn_start, u64 gfn_end)
 {
+	LIST_HEAD(freed);
 	bool changed;
 
 	mutex_lock(&kvm->mmu_lock);
-	changed = rkvm_ept_zap_range_locked(kvm, gfn_start, gfn_end);
+	changed = rkvm_ept_zap_range_locked(kvm, gfn_start, gfn_end, &freed);
 	mutex_unlock(&kvm->mmu_lock);
 	if (changed)
 		rkvm_flush_remote_tlbs(kvm);
+	rkvm_ept_free_tables(&freed);
 }
 
 /* Write-protect [start, end); the caller holds mmu_lock and flushes. */
@@ -137,17 +159,21 @@ bool rkvm_ept_wrprot_range_locked(struct rkvm *kvm, u64 gfn_start,
 				  u64 gfn_end)
 {
 	return rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0,
-				   gfn_start, gfn_end, RKVM_EPT_WRPROT);
+				   gfn_start, gfn_end, RKVM_EPT_WRPROT, NULL);
 }
 
 void rkvm_ept_destroy(struct rkvm *kvm)
 {
 	if (!kvm->ept_root_pa)
 		return;
+	LIST_HEAD(freed);
+
+	/* no vCPU is left: nothing can be walking the tables */
 	mutex_lock(&kvm->mmu_lock);
 	rkvm_ept_walk_range(kvm, __va(kvm->ept_root_pa), EPT_LEVELS, 0, 0,
-			    ~0ull, RKVM_EPT_ZAP);
+			    ~0ull, RKVM_EPT_ZAP, &freed);
 	mutex_unlock(&kvm->mmu_lock);
+	rkvm_ept_free_tables(&freed);
 	free_page((unsigned long)__va(kvm->ept_root_pa));
 	kvm->ept_pages--;
 	kvm->ept_root_pa = 0;

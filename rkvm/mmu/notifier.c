@@ -19,7 +19,7 @@ static struct rkvm *mn_to_kvm(struct mmu_notifier *mn)
 
 /* Zap the guest frames that [start, end) of host virtual memory backs. */
 static bool rkvm_zap_hva_range_locked(struct rkvm *kvm, unsigned long start,
-				      unsigned long end)
+				      unsigned long end, struct list_head *freed)
 {
 	struct rkvm_memslots *slots;
 	bool changed = false;
@@ -38,7 +38,7 @@ static bool rkvm_zap_hva_range_locked(struct rkvm *kvm, unsigned long start,
 		changed |= rkvm_ept_zap_range_locked(kvm,
 			s->base_gfn + ((a - s->userspace_addr) >> PAGE_SHIFT),
 			s->base_gfn + ((b - s->userspace_addr + PAGE_SIZE - 1) >>
-				       PAGE_SHIFT));
+				       PAGE_SHIFT), freed);
 	}
 	srcu_read_unlock(&kvm->srcu, idx);
 	return changed;
@@ -48,6 +48,7 @@ static int rkvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 					  const struct mmu_notifier_range *range)
 {
 	struct rkvm *kvm = mn_to_kvm(mn);
+	LIST_HEAD(freed);
 	bool changed;
 
 	if (mmu_notifier_range_blockable(range))
@@ -55,10 +56,12 @@ static int rkvm_mn_invalidate_range_start(struct mmu_notifier *mn,
 	else if (!mutex_trylock(&kvm->mmu_lock))
 		return -EAGAIN;
 	atomic_inc(&kvm->mmu_invalidate_in_progress);
-	changed = rkvm_zap_hva_range_locked(kvm, range->start, range->end);
+	changed = rkvm_zap_hva_range_locked(kvm, range->start, range->end,
+					    &freed);
 	mutex_unlock(&kvm->mmu_lock);
 	if (changed)
 		rkvm_flush_remote_tlbs(kvm);
+	rkvm_ept_free_tables(&freed);
 	return 0;
 }
 
@@ -80,15 +83,17 @@ static void rkvm_mn_invalidate_range_end(struct mmu_notifier *mn,
 static void rkvm_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	struct rkvm *kvm = mn_to_kvm(mn);
+	LIST_HEAD(freed);
 	bool changed;
 
 	/* the address space is going away: nothing of it may stay mapped */
 	mutex_lock(&kvm->mmu_lock);
-	changed = rkvm_ept_zap_range_locked(kvm, 0, ~0ull);
+	changed = rkvm_ept_zap_range_locked(kvm, 0, ~0ull, &freed);
 	atomic_long_inc(&kvm->mmu_invalidate_seq);
 	mutex_unlock(&kvm->mmu_lock);
 	if (changed)
 		rkvm_flush_remote_tlbs(kvm);
+	rkvm_ept_free_tables(&freed);
 }
 
 static const struct mmu_notifier_ops rkvm_mmu_notifier_ops = {
