@@ -51,9 +51,11 @@ static inline int rkvm_ptwalk(const struct rkvm_walk_ctx *c,
 {
 	unsigned long long e = 0, table, addr_mask = c->maxphy_mask;
 	int levels, level, size = 8, writable = 1, user = 1, nx = 0;
+	/* I/D is reported for fetches only where NX exists: PAE/4-level + NXE */
 	unsigned int acc_err = ((access & PTW_WRITE) ? PFERR_W : 0) |
 			       ((access & PTW_USER) ? PFERR_U : 0) |
-			       ((access & PTW_FETCH) && c->nxe ? PFERR_I : 0);
+			       ((access & PTW_FETCH) && c->nxe &&
+				c->mode != PAGING_32 ? PFERR_I : 0);
 
 	switch (c->mode) {
 	case PAGING_NONE:
@@ -120,6 +122,7 @@ check:
 prot:
 	*err = acc_err | PFERR_P;
 	return 1;
+
 fault:
 	*err = acc_err;
 	return 1;
