@@ -23,7 +23,9 @@
 #
 # Logs: build/bench-logs/ (host-*.log, bench-JOB.log with the guest's full
 # console, bench-JOB.log.bochs, summary.txt).
-# Environment: BENCH_JOBS (benches at once, default 2), BENCH_CPUS (default
+# Environment: BENCH_LOGS (log directory, default build/bench-logs; give
+# concurrent runs in one checkout their own), BENCH_JOBS (benches at once,
+# default 2), BENCH_CPUS (default
 # 1), BENCH_MEM (MiB, default 512), BENCH_TIMEOUT_SCALE (multiplies the
 # per-bench time limits, default 1), SELFTEST_TIMEOUT (per selftest program,
 # default 60 s).
@@ -40,7 +42,7 @@ case ${1:-} in
 *) echo "usage: $0 [--host-only | --bench-only]" >&2; exit 2 ;;
 esac
 
-logs=$root/build/bench-logs
+logs=${BENCH_LOGS:-$root/build/bench-logs}
 mkdir -p "$logs"
 results=$logs/results.txt		# "STREAM<TAB>pass|fail|skip<TAB>line"
 : > "$results"

@@ -148,6 +148,7 @@ boot: cdrom
 com1: enabled=1, mode=file, dev=$console
 display_library: rfb, options="timeout=0"
 mouse: enabled=0
+speaker: enabled=0
 log: $LOG.bochs
 panic: action=fatal
 error: action=report
