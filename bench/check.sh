@@ -67,6 +67,7 @@ count_tap() {
 		n++; next
 	}
 	/^1\.\.0/ { print s "\tskip\t" $0; n++; next }
+	/^Bail out!/ { print s "\tfail\t" $0; bad++; n++; next }
 	END {
 		if (st != 0 && !bad) print s "\tfail\tnot ok - " s " exited with status " st
 		else if (n == 0 && st == 0) print s "\tfail\tnot ok - " s " reported no TAP result"
@@ -79,9 +80,8 @@ host_tier() {
 	if [ -f tests/host/Makefile ]; then
 		say "host: make -C tests/host run"
 		log=$logs/host-tests.log
-		make -s -C tests/host run > "$log" 2>&1 </dev/null
-		st=$?
-		cat "$log"
+		make -s -C tests/host run 2>&1 </dev/null | tee "$log"
+		st=${PIPESTATUS[0]}
 		count_tap host-tests "$log" $st
 	else
 		say "host: tests/host/Makefile not present, skipped"
@@ -90,9 +90,8 @@ host_tier() {
 	if [ -f tools/mini-vmm/Makefile ] && make -C tools/mini-vmm -n check >/dev/null 2>&1; then
 		say "host: make -C tools/mini-vmm check"
 		log=$logs/host-mini-vmm.log
-		make -s -C tools/mini-vmm check > "$log" 2>&1 </dev/null
-		st=$?
-		cat "$log"
+		make -s -C tools/mini-vmm check 2>&1 </dev/null | tee "$log"
+		st=${PIPESTATUS[0]}
 		count_tap mini-vmm-host "$log" $st
 	else
 		say "host: tools/mini-vmm has no check target, skipped"
