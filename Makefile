@@ -6,6 +6,7 @@
 #   make check      host tier, then bench tier; ends with "N passed, N failed"
 #   make demo       boot the bench, load rkvm, run test_misc and a mini-VMM function
 #   make deps       install what the build and the bench need (idempotent)
+#   make bench      rkvm against kvm_intel in one bench boot: docs/benchmarks.md
 #
 # KDIR defaults to Debian's installed linux-headers-*-amd64 (6.1); on a real
 # Intel host use: make module KDIR=/lib/modules/$(uname -r)/build
@@ -45,6 +46,9 @@ check-bench: all
 
 demo: all
 	@bench/demo.sh
+
+bench: all
+	@tools/perf/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
