@@ -71,8 +71,10 @@ static int __init rkvm_init(void)
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		rkvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	preempt_notifier_inc();
+	rkvm_debugfs_init();
 	r = misc_register(&rkvm_dev);
 	if (r) {
+		rkvm_debugfs_exit();
 		preempt_notifier_dec();
 		rkvm_vmx_exit();
 	}
@@ -82,6 +84,7 @@ static int __init rkvm_init(void)
 static void __exit rkvm_exit(void)
 {
 	misc_deregister(&rkvm_dev);
+	rkvm_debugfs_exit();
 	preempt_notifier_dec();
 	rkvm_vmx_exit();
 }

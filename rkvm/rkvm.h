@@ -66,7 +66,10 @@ struct rkvm {
 	struct mutex mmu_lock;		/* EPT tables */
 	u64 ept_root_pa;		/* 0 until the first fault */
 	u64 eptp;
+	/* under mmu_lock; read by debugfs */
 	unsigned long ept_pages;	/* page-table pages in use */
+	unsigned long pages_4k;		/* guest frames mapped by 4 KiB leaves */
+	unsigned long pages_2m;		/* 2 MiB leaves */
 	atomic64_t tlb_gen;		/* bumped when EPT entries are zapped */
 	struct mmu_notifier mmu_notifier;
 	atomic_long_t mmu_invalidate_seq;	/* see mmu/notifier.c */
@@ -74,6 +77,7 @@ struct rkvm {
 
 	unsigned long tss_addr;
 	u64 ident_addr;
+	struct dentry *debugfs;
 };
 
 /* Cached guest state read back from the VMCS after an exit. */
@@ -182,6 +186,12 @@ struct rkvm_vcpu {
 };
 
 extern u64 rkvm_host_xcr0;
+
+/* debugfs.c */
+void rkvm_debugfs_init(void);
+void rkvm_debugfs_exit(void);
+void rkvm_debugfs_vm_create(struct rkvm *kvm);
+void rkvm_debugfs_vm_destroy(struct rkvm *kvm);
 
 /* caps.c */
 int rkvm_check_extension(struct rkvm *kvm, long ext);

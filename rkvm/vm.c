@@ -25,6 +25,7 @@ static void rkvm_destroy_vm(struct kref *ref)
 	struct rkvm *kvm = container_of(ref, struct rkvm, ref);
 	int i;
 
+	rkvm_debugfs_vm_destroy(kvm);
 	rkvm_mmu_notifier_unregister(kvm);
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		rkvm_vcpu_destroy(kvm->vcpus[i]);
@@ -138,6 +139,7 @@ long rkvm_create_vm(unsigned long type)
 		goto vmx;
 	}
 
+	rkvm_debugfs_vm_create(kvm);
 	fd = anon_inode_getfd("kvm-vm", &rkvm_vm_fops, kvm, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		rkvm_put_vm(kvm);

@@ -13,6 +13,7 @@
 #include <linux/sched/mm.h>
 #include <linux/smp.h>
 #include <asm/io.h>
+#include <asm/pgtable.h>
 
 #include "rkvm.h"
 #include "vmx/vmx.h"
@@ -78,7 +79,12 @@ static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 			continue;
 		if (rkvm_ept_is_leaf(*pte, level)) {
 			if (op == RKVM_EPT_ZAP) {
+				/* a 2 MiB leaf only partly in range goes whole */
 				rkvm_ept_drop_leaf(pte);
+				if (level == 1)
+					kvm->pages_4k--;
+				else
+					kvm->pages_2m--;
 				changed = true;
 			} else if (*pte & EPTE_W) {
 				rkvm_ept_leaf_dirty(*pte);
@@ -198,16 +204,27 @@ void rkvm_free_table_cache(struct rkvm_vcpu *vcpu)
 		free_page((unsigned long)vcpu->pt_cache[--vcpu->pt_cache_n]);
 }
 
-/* Walk to the 4 KiB entry of @gfn, building missing tables from the cache. */
-static u64 *rkvm_ept_walk_alloc(struct rkvm_vcpu *vcpu, u64 gfn)
+/*
+ * Walk to the entry of @gfn at @target level (1: 4 KiB, 2: 2 MiB), building
+ * missing tables from the cache. A 2 MiB leaf in the way of a 4 KiB mapping
+ * is split the simple way: dropped, so that its other frames fault back in
+ * at 4 KiB (*flush tells the caller to flush before returning to the guest).
+ */
+static u64 *rkvm_ept_walk_alloc(struct rkvm_vcpu *vcpu, u64 gfn, int target,
+				bool *flush)
 {
 	struct rkvm *kvm = vcpu->kvm;
 	u64 *table = __va(kvm->ept_root_pa);
 	int level;
 
-	for (level = EPT_LEVELS; level > 1; level--) {
+	for (level = EPT_LEVELS; level > target; level--) {
 		u64 *pte = &table[rkvm_ept_index(gfn, level)];
 
+		if (rkvm_ept_present(*pte) && rkvm_ept_is_leaf(*pte, level)) {
+			rkvm_ept_drop_leaf(pte);
+			kvm->pages_2m--;
+			*flush = true;
+		}
 		if (!rkvm_ept_present(*pte)) {
 			u64 *child = vcpu->pt_cache[--vcpu->pt_cache_n];
 
@@ -216,7 +233,47 @@ static u64 *rkvm_ept_walk_alloc(struct rkvm_vcpu *vcpu, u64 gfn)
 		}
 		table = __va(*pte & EPTE_ADDR_MASK);
 	}
-	return &table[rkvm_ept_index(gfn, 1)];
+	return &table[rkvm_ept_index(gfn, target)];
+}
+
+/*
+ * Can @gfn be mapped with a 2 MiB entry? The CPU must support it, the
+ * slot must cover the whole aligned 2 MiB with the host address congruent,
+ * no dirty logging, and the host must map that memory with a PMD (a
+ * transparent or hugetlbfs huge page). Called under mmu_lock after the
+ * invalidation check, so the host mapping read here is current.
+ */
+static bool rkvm_can_map_2m(struct rkvm *kvm, const struct rkvm_memslot *slot,
+			    u64 gfn, unsigned long hva)
+{
+	u64 base = gfn & ~511ull;
+	unsigned long flags;
+	pgd_t *pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+	bool huge = false;
+
+	if (!(rkvm_vmx.ept_vpid_cap & VMX_EPT_2MB_PAGE_BIT) || slot->dirty_bitmap)
+		return false;
+	if (base < slot->base_gfn || base + 512 > slot->base_gfn + slot->npages)
+		return false;
+	if (((slot->userspace_addr >> PAGE_SHIFT) - slot->base_gfn) & 511)
+		return false;
+
+	/* a lockless look at the host's tables, as get_user_pages_fast does */
+	local_irq_save(flags);
+	pgd = pgd_offset(kvm->mm, hva);
+	p4d = READ_ONCE(*p4d_offset(pgd, hva));
+	if (p4d_present(p4d)) {
+		pud = READ_ONCE(*pud_offset(&p4d, hva));
+		if (pud_present(pud) && !pud_large(pud)) {
+			pmd = READ_ONCE(*pmd_offset(&pud, hva));
+			huge = pmd_present(pmd) && pmd_large(pmd);
+		}
+	}
+	local_irq_restore(flags);
+	return huge;
 }
 
 /*
@@ -291,12 +348,25 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	smp_rmb();
 	if (seq != atomic_long_read(&kvm->mmu_invalidate_seq))
 		goto unlock;
-	pte = rkvm_ept_walk_alloc(vcpu, gfn);
+	if (rkvm_can_map_2m(kvm, slot, gfn, hva)) {
+		u64 *l2 = rkvm_ept_walk_alloc(vcpu, gfn, 2, &flush);
+
+		/* only into an empty slot: 4 KiB tables below stay as they are */
+		if (!rkvm_ept_present(*l2)) {
+			*l2 = rkvm_ept_leaf(PFN_PHYS(page_to_pfn(page) & ~511ul),
+					    writable, 2);
+			kvm->pages_2m++;
+			goto unlock;
+		}
+	}
+	pte = rkvm_ept_walk_alloc(vcpu, gfn, 1, &flush);
 	if (rkvm_ept_present(*pte)) {
-		flush = (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
+		flush |= (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
 		rkvm_ept_drop_leaf(pte);
+		kvm->pages_4k--;
 	}
 	*pte = rkvm_ept_leaf(page_to_phys(page), writable, 1);
+	kvm->pages_4k++;
 	if (writable && slot->dirty_bitmap)
 		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 unlock:
