@@ -38,7 +38,7 @@
 # 125, 126 are ambiguous; the last "bench:" line on stderr tells which).
 #
 # Environment: KVER (kernel to boot), RKVM_KO (module to put at
-# /lib/rkvm/rkvm.ko, default ./rkvm.ko), RKVM_BENCH_CACHE (cache dir),
+# /lib/rkvm/rkvm.ko, default rkvm.ko at the top of the repo), RKVM_BENCH_CACHE (cache dir),
 # BENCH_EXTRA_CMDLINE (appended to the kernel command line).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -64,6 +64,8 @@ fail_setup() { say "setup failed: $*"; exit 126; }
 [ -r "$SCRIPT" ] || fail_setup "script $SCRIPT not readable"
 [ -n "$LOG" ] || LOG=$root/build/bench-logs/run-$$.log
 mkdir -p "$(dirname "$LOG")" || fail_setup "cannot create $(dirname "$LOG")"
+LOG=$(realpath -m "$LOG")
+case $LOG in *[,\ ]*) fail_setup "the log path must not contain commas or spaces (bochsrc)" ;; esac
 : > "$LOG" || fail_setup "cannot write $LOG"
 
 command -v bochs-bin >/dev/null || fail_setup "bochs-bin not installed (run bench/deps.sh)"
