@@ -40,7 +40,7 @@ int rkvm_ept_init(struct rkvm *kvm)
 /* The guest may have written a page it could write: tell the host. */
 static void rkvm_ept_leaf_dirty(u64 pte)
 {
-	if (pte & EPTE_W)
+	if ((pte & EPTE_W) && !rkvm_ept_is_mmio(pte))
 		set_page_dirty(pfn_to_page((pte & EPTE_ADDR_MASK) >> PAGE_SHIFT));
 }
 
@@ -80,13 +80,13 @@ static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 		if (rkvm_ept_is_leaf(*pte, level)) {
 			if (op == RKVM_EPT_ZAP) {
 				/* a 2 MiB leaf only partly in range goes whole */
-				rkvm_ept_drop_leaf(pte);
-				if (level == 1)
-					kvm->pages_4k--;
-				else
+				if (level > 1)
 					kvm->pages_2m--;
+				else if (!rkvm_ept_is_mmio(*pte))
+					kvm->pages_4k--;
+				rkvm_ept_drop_leaf(pte);
 				changed = true;
-			} else if (*pte & EPTE_W) {
+			} else if ((*pte & EPTE_W) && !rkvm_ept_is_mmio(*pte)) {
 				rkvm_ept_leaf_dirty(*pte);
 				*pte &= ~EPTE_W;
 				changed = true;
@@ -277,6 +277,28 @@ static bool rkvm_can_map_2m(struct rkvm *kvm, const struct rkvm_memslot *slot,
 }
 
 /*
+ * Remember that @gfn is outside every slot, so the next access goes
+ * straight to the emulator (EPT_MISCONFIG). Slot changes zap the range
+ * they cover, cached MMIO entries included.
+ */
+static void rkvm_ept_cache_mmio(struct rkvm_vcpu *vcpu, u64 gfn)
+{
+	struct rkvm *kvm = vcpu->kvm;
+	bool flush = false;
+	u64 *pte;
+
+	if (gfn > (1ull << (48 - PAGE_SHIFT)) - 1)
+		return;		/* beyond what a 4-level EPT maps */
+	mutex_lock(&kvm->mmu_lock);
+	pte = rkvm_ept_walk_alloc(vcpu, gfn, 1, &flush);
+	if (!rkvm_ept_present(*pte))
+		*pte = EPTE_MMIO;
+	mutex_unlock(&kvm->mmu_lock);
+	if (flush)
+		rkvm_flush_remote_tlbs(kvm);
+}
+
+/*
  * Get the host page behind @hva. A page that is already writable in the
  * host's tables is mapped writable at once; otherwise a read maps it
  * read-only, so that copy-on-write sharing survives reads.
@@ -324,8 +346,11 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
 	slot = rkvm_gfn_to_slot(slots, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
+		/* under srcu: a slot created now zaps it after we are done */
+		if (!slot)
+			rkvm_ept_cache_mmio(vcpu, gfn);
 		srcu_read_unlock(&kvm->srcu, idx);
-		return rkvm_emulate_mmio(vcpu, gpa, write);
+		return rkvm_emulate_mmio(vcpu, gpa, write ? 1 : 0);
 	}
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	/*
@@ -360,7 +385,9 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 		}
 	}
 	pte = rkvm_ept_walk_alloc(vcpu, gfn, 1, &flush);
-	if (rkvm_ept_present(*pte)) {
+	if (rkvm_ept_is_mmio(*pte)) {
+		*pte = 0;	/* a slot appeared where MMIO was cached */
+	} else if (rkvm_ept_present(*pte)) {
 		flush |= (*pte & EPTE_ADDR_MASK) != page_to_phys(page);
 		rkvm_ept_drop_leaf(pte);
 		kvm->pages_4k--;

@@ -59,6 +59,20 @@ static inline unsigned long long rkvm_ept_table(unsigned long long pa)
 	return (pa & EPTE_ADDR_MASK) | EPTE_RWX;
 }
 
+/*
+ * A guest frame known to be MMIO: write without read is an EPT
+ * misconfiguration (SDM Vol. 3 29.3.3.1), so every access to it exits with
+ * EPT_MISCONFIG straight to the emulator, with no memslot lookup. Bit 62 is
+ * ignored by the CPU and marks the entry as ours.
+ */
+#define EPTE_MMIO_MARK		(1ull << 62)
+#define EPTE_MMIO		(EPTE_W | EPTE_MMIO_MARK)
+
+static inline int rkvm_ept_is_mmio(unsigned long long e)
+{
+	return (e & (EPTE_RWX | EPTE_MMIO_MARK)) == EPTE_MMIO;
+}
+
 static inline int rkvm_ept_present(unsigned long long e)
 {
 	return (e & EPTE_RWX) != 0;

@@ -161,6 +161,9 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 	synchronize_srcu(&kvm->srcu);
 	if (zap_old)
 		rkvm_ept_zap_range(kvm, zap_start, zap_end);
+	/* frames cached as MMIO where the new slot now is */
+	if (npages && (!old || base_gfn != old->base_gfn))
+		rkvm_ept_zap_range(kvm, base_gfn, base_gfn + npages);
 	if (wrprot) {
 		mutex_lock(&kvm->mmu_lock);
 		wrprot = rkvm_ept_wrprot_range_locked(kvm, base_gfn,

@@ -18,6 +18,7 @@
 #include "x86/cpuid.h"
 #include "x86/msr.h"
 #include "x86/io.h"
+#include "x86/emulate.h"
 
 void rkvm_queue_exception(struct rkvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error)
@@ -368,6 +369,12 @@ static int rkvm_exit_ept_violation(struct rkvm_vcpu *vcpu)
 	return rkvm_ept_fault(vcpu, gpa, q);
 }
 
+/* A frame cached as MMIO (mmu/ept.c): straight to the emulator. */
+static int rkvm_exit_ept_misconfig(struct rkvm_vcpu *vcpu)
+{
+	return rkvm_emulate_mmio(vcpu, vmcs_read(GUEST_PHYSICAL_ADDRESS), -1);
+}
+
 static int rkvm_exit_reenter(struct rkvm_vcpu *vcpu)
 {
 	/* external interrupts were taken on irq enable; timers just bound a slice */
@@ -404,6 +411,7 @@ static const rkvm_exit_fn rkvm_exit_table[] = {
 	[EXIT_REASON_MWAIT_INSTRUCTION]		= rkvm_exit_nop,
 	[EXIT_REASON_MONITOR_INSTRUCTION]	= rkvm_exit_nop,
 	[EXIT_REASON_EPT_VIOLATION]		= rkvm_exit_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= rkvm_exit_ept_misconfig,
 	[EXIT_REASON_INVEPT]			= rkvm_exit_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]		= rkvm_exit_reenter,
 	[EXIT_REASON_WBINVD]			= rkvm_exit_nop,

@@ -131,11 +131,25 @@ static u64 rkvm_operand_lin(struct rkvm_vcpu *vcpu, const struct rkvm_insn *insn
 	return rkvm_is_64bit_code(vcpu) ? lin : (u32)lin;
 }
 
+/* MOVS touches two addresses: is @gpa its source? */
+static bool rkvm_movs_reads_gpa(struct rkvm_vcpu *vcpu,
+				const struct rkvm_insn *insn, u64 gpa)
+{
+	u64 src;
+	u32 pf_err;
+
+	if (rkvm_guest_virt_to_gpa(vcpu, rkvm_operand_lin(vcpu, insn, &insn->mem),
+				   0, &src, &pf_err))
+		return false;
+	return (src >> PAGE_SHIFT) == (gpa >> PAGE_SHIFT);
+}
+
 /*
- * The EPT violation at @gpa (write if @write) was not RAM. Emulate the
- * instruction that made it far enough to hand the access to userspace.
+ * The access at @gpa was not to RAM (@dir: 1 write, 0 read, -1 unknown).
+ * Emulate the instruction that made it far enough to hand the access to
+ * userspace.
  */
-int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, bool write)
+int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, int dir)
 {
 	struct rkvm_insn *insn = &vcpu->mmio_insn;
 	u8 bytes[RKVM_INSN_MAX_LEN];
@@ -163,7 +177,9 @@ int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, bool write)
 		rkvm_mmio_exit(vcpu, gpa, insn->size, false, 0);
 		return RKVM_TO_USER;
 	case RKVM_OP_MOVS:
-		if (write) {
+		if (dir < 0)
+			dir = !rkvm_movs_reads_gpa(vcpu, insn, gpa);
+		if (dir) {
 			/* RAM (or MMIO-less memory) to the device: read the source */
 			if (rkvm_guest_virt_copy(vcpu,
 						 rkvm_operand_lin(vcpu, insn, &insn->mem),

@@ -7,7 +7,8 @@
 
 #include "rkvm.h"
 
-int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, bool write);
+/* @dir: 1 the access was a write, 0 a read, -1 unknown (EPT misconfig) */
+int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, int dir);
 int rkvm_complete_mmio_read(struct rkvm_vcpu *vcpu);
 
 #endif

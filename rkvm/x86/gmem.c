@@ -49,6 +49,22 @@ static void rkvm_walk_ctx(struct rkvm_vcpu *vcpu, struct rkvm_walk_ctx *c)
 	}
 }
 
+/* Translate one guest linear address; 0, 1 with a #PF code, or -EFAULT. */
+int rkvm_guest_virt_to_gpa(struct rkvm_vcpu *vcpu, u64 gva, int access,
+			   u64 *gpa, u32 *pf_err)
+{
+	struct rkvm_walk_ctx c;
+	unsigned long long g;
+	int r;
+
+	rkvm_walk_ctx(vcpu, &c);
+	if (rkvm_guest_cpl(vcpu) == 3)
+		access |= PTW_USER;
+	r = rkvm_ptwalk(&c, gva, access, &g, pf_err);
+	*gpa = g;
+	return r < 0 ? -EFAULT : r;
+}
+
 /*
  * Copy between @buf and guest linear memory at @gva. Returns 0, 1 with a
  * page fault's error code in @pf_err (the faulting address in @pf_addr),

@@ -8,6 +8,8 @@
 #include "rkvm.h"
 #include "x86/ptwalk.h"
 
+int rkvm_guest_virt_to_gpa(struct rkvm_vcpu *vcpu, u64 gva, int access,
+			   u64 *gpa, u32 *pf_err);
 int rkvm_guest_virt_copy(struct rkvm_vcpu *vcpu, u64 gva, void *buf,
 			 unsigned int len, int access, u32 *pf_err, u64 *pf_addr);
 
