@@ -40,6 +40,11 @@ static int rkvm_cap_xsave(void)
 	return boot_cpu_has(X86_FEATURE_XSAVE);
 }
 
+static int rkvm_cap_manual_dirty_log(void)
+{
+	return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
+}
+
 static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_USER_MEMORY },
 	{ KVM_CAP_READONLY_MEM },
@@ -55,6 +60,8 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_IMMEDIATE_EXIT },
 	{ KVM_CAP_INTERNAL_ERROR_DATA },
 	{ KVM_CAP_CHECK_EXTENSION_VM },
+	{ KVM_CAP_ENABLE_CAP_VM },
+	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, rkvm_cap_manual_dirty_log },
 	{ KVM_CAP_NR_VCPUS, rkvm_cap_nr_vcpus },
 	{ KVM_CAP_MAX_VCPUS, rkvm_cap_max_vcpus },
 	{ KVM_CAP_MAX_VCPU_ID, rkvm_cap_max_vcpu_id },

@@ -77,6 +77,7 @@ struct rkvm {
 
 	unsigned long tss_addr;
 	u64 ident_addr;
+	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	struct dentry *debugfs;
 };
 
@@ -246,6 +247,8 @@ void rkvm_mmu_notifier_unregister(struct rkvm *kvm);
 bool rkvm_ept_wrprot_range_locked(struct rkvm *kvm, u64 gfn_start,
 				  u64 gfn_end);
 int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log);
+int rkvm_clear_dirty_log(struct rkvm *kvm,
+			 const struct kvm_clear_dirty_log *log);
 void rkvm_ept_destroy(struct rkvm *kvm);
 int rkvm_ept_init(struct rkvm *kvm);
 void rkvm_flush_remote_tlbs(struct rkvm *kvm);

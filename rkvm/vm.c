@@ -48,6 +48,23 @@ static int rkvm_vm_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+static int rkvm_vm_enable_cap(struct rkvm *kvm, const struct kvm_enable_cap *cap)
+{
+	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+
+	switch (cap->cap) {
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
+			allowed |= KVM_DIRTY_LOG_INITIALLY_SET;
+		if (cap->flags || (cap->args[0] & ~allowed))
+			return -EINVAL;
+		kvm->manual_dirty_log = cap->args[0];
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -55,6 +72,8 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region mem;
 	struct kvm_dirty_log log;
+	struct kvm_clear_dirty_log clear;
+	struct kvm_enable_cap cap;
 	u64 ident_addr;
 	long r;
 
@@ -73,6 +92,14 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&log, argp, sizeof(log)))
 			return -EFAULT;
 		return rkvm_get_dirty_log(kvm, &log);
+	case KVM_CLEAR_DIRTY_LOG:
+		if (copy_from_user(&clear, argp, sizeof(clear)))
+			return -EFAULT;
+		return rkvm_clear_dirty_log(kvm, &clear);
+	case KVM_ENABLE_CAP:
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return rkvm_vm_enable_cap(kvm, &cap);
 	case KVM_SET_TSS_ADDR:
 		/* unrestricted guest needs no real-mode TSS; KVM checks the range */
 		if (arg > 0xffffffffu - 3 * PAGE_SIZE)

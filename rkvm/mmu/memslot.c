@@ -141,8 +141,13 @@ int rkvm_set_memory_region(struct rkvm *kvm,
 				kvfree(new_set);
 				goto out;
 			}
-			/* pages mapped writable so far must fault on the next write */
-			wrprot = old && base_gfn == old->base_gfn;
+			if (kvm->manual_dirty_log & KVM_DIRTY_LOG_INITIALLY_SET) {
+				/* all dirty; KVM_CLEAR_DIRTY_LOG protects as it goes */
+				bitmap_set(new.dirty_bitmap, 0, npages);
+			} else {
+				/* pages mapped writable so far must fault on the next write */
+				wrprot = old && base_gfn == old->base_gfn;
+			}
 		} else if (!(mem->flags & KVM_MEM_LOG_DIRTY_PAGES)) {
 			free_bitmap = new.dirty_bitmap;
 			new.dirty_bitmap = NULL;
@@ -200,6 +205,87 @@ void rkvm_free_memslots(struct rkvm *kvm)
 	kvfree(slots);
 }
 
+/* Write-protect the pages of word @i of a slot's bitmap set in @mask. */
+static bool rkvm_wrprot_mask_locked(struct rkvm *kvm,
+				    const struct rkvm_memslot *slot,
+				    unsigned long i, unsigned long mask)
+{
+	bool flush = false;
+	u64 g;
+
+	while (mask) {
+		g = slot->base_gfn + i * BITS_PER_LONG + __ffs(mask);
+		mask &= mask - 1;
+		flush |= rkvm_ept_wrprot_range_locked(kvm, g, g + 1);
+	}
+	return flush;
+}
+
+/*
+ * KVM_CLEAR_DIRTY_LOG (manual protection): clear the given bits and
+ * write-protect those pages again, so their next write is logged.
+ */
+int rkvm_clear_dirty_log(struct rkvm *kvm, const struct kvm_clear_dirty_log *log)
+{
+	u16 id = log->slot & 0xffff;
+	struct rkvm_memslots *slots;
+	struct rkvm_memslot *slot;
+	unsigned long *buf, n, i, first;
+	bool flush = false;
+	int r;
+
+	if ((log->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (log->first_page & 63)
+		return -EINVAL;
+	mutex_lock(&kvm->slots_lock);
+	slots = rcu_dereference_protected(kvm->memslots,
+					  lockdep_is_held(&kvm->slots_lock));
+	slot = rkvm_id_to_slot(slots, id);
+	r = -ENOENT;
+	if (!slot || !slot->dirty_bitmap)
+		goto out;
+	r = -EINVAL;
+	if (log->first_page > slot->npages ||
+	    log->num_pages > slot->npages - log->first_page ||
+	    (log->num_pages < slot->npages - log->first_page &&
+	     (log->num_pages & 63)))
+		goto out;
+	n = ALIGN(log->num_pages, BITS_PER_LONG) / 8;
+	r = -ENOMEM;
+	buf = kvzalloc(n ? n : sizeof(long), GFP_KERNEL_ACCOUNT);
+	if (!buf)
+		goto out;
+	r = -EFAULT;
+	if (copy_from_user(buf, u64_to_user_ptr(log->padding2), n))
+		goto free;
+
+	first = log->first_page / BITS_PER_LONG;
+	mutex_lock(&kvm->mmu_lock);
+	for (i = 0; i < n / sizeof(long); i++) {
+		unsigned long mask = buf[i];
+
+		/* the last word may reach past num_pages: those bits stay */
+		if ((i + 1) * BITS_PER_LONG > log->num_pages &&
+		    log->num_pages % BITS_PER_LONG)
+			mask &= BIT(log->num_pages % BITS_PER_LONG) - 1;
+		if (!mask)
+			continue;
+		mask &= atomic_long_fetch_andnot(mask,
+				(atomic_long_t *)&slot->dirty_bitmap[first + i]);
+		flush |= rkvm_wrprot_mask_locked(kvm, slot, first + i, mask);
+	}
+	mutex_unlock(&kvm->mmu_lock);
+	if (flush)
+		rkvm_flush_remote_tlbs(kvm);
+	r = 0;
+free:
+	kvfree(buf);
+out:
+	mutex_unlock(&kvm->slots_lock);
+	return r;
+}
+
 /*
  * KVM_GET_DIRTY_LOG: hand out the pages written since the last call and
  * write-protect them again, so a write after this call is in the next one.
@@ -228,21 +314,20 @@ int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log)
 	if (!snap)
 		goto out;
 
-	mutex_lock(&kvm->mmu_lock);
-	for (i = 0; i < n / sizeof(long); i++) {
-		unsigned long mask = xchg(&slot->dirty_bitmap[i], 0);
-		u64 g;
-
-		snap[i] = mask;
-		while (mask) {
-			g = slot->base_gfn + i * BITS_PER_LONG + __ffs(mask);
-			mask &= mask - 1;
-			flush |= rkvm_ept_wrprot_range_locked(kvm, g, g + 1);
+	if (kvm->manual_dirty_log & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) {
+		/* manual protection: report only; KVM_CLEAR_DIRTY_LOG re-arms */
+		for (i = 0; i < n / sizeof(long); i++)
+			snap[i] = READ_ONCE(slot->dirty_bitmap[i]);
+	} else {
+		mutex_lock(&kvm->mmu_lock);
+		for (i = 0; i < n / sizeof(long); i++) {
+			snap[i] = xchg(&slot->dirty_bitmap[i], 0);
+			flush |= rkvm_wrprot_mask_locked(kvm, slot, i, snap[i]);
 		}
+		mutex_unlock(&kvm->mmu_lock);
+		if (flush)
+			rkvm_flush_remote_tlbs(kvm);
 	}
-	mutex_unlock(&kvm->mmu_lock);
-	if (flush)
-		rkvm_flush_remote_tlbs(kvm);
 	r = copy_to_user(u64_to_user_ptr(log->padding2), snap, n) ? -EFAULT : 0;
 	kvfree(snap);
 out:
