@@ -135,7 +135,7 @@ EOF
 		[ -x "$bin/test_misc" ] || say "bench: build/bin/test_misc not built: its streams will be skipped"
 		[ -e "$bin/selftests/run_tests.sh" ] || say "bench: build/bin/selftests/run_tests.sh not built: skipped"
 		if [ -e "$bin/mini-vmm-tests.sh" ]; then
-			add_job "mvm-$name" 360 <<EOF
+			add_job "mvm-$name" 300 <<EOF
 load_modules mvm-$name/modules
 tap_stream mvm-$name/mini-vmm-tests /t/mini-vmm-tests.sh /dev/$dev
 EOF
