@@ -25,7 +25,8 @@ if [ -z "${KSFT_CASE_TIMEOUT:-}" ]; then
 fi
 export KSFT_CASE_TIMEOUT
 TESTS="lifecycle memslots regs_sregs guest_modes io cpuid_msrs hlt_shutdown
-interrupts fd_lifetime bad_input concurrency mmio dirty_log"
+interrupts fd_lifetime bad_input concurrency mmio dirty_log
+memslots_scale"
 TMP=${TMPDIR:-/tmp}/rkvm-selftests.$$
 
 mkdir -p "$TMP" || exit 1
