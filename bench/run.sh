@@ -25,7 +25,8 @@
 #   /lib/kvm/{irqbypass,kvm,kvm-intel}.ko   the stock modules, BTF stripped
 #   /t/...         everything under build/bin/ (static test programs)
 # /init mounts /proc /sys /dev (devtmpfs) /tmp, runs /run.sh, prints
-# `dmesg`, then the marker "RKVM-BENCH-EXIT: <status>" and powers off.
+# `dmesg`, then the marker "RKVM-BENCH-EXIT: <status> uptime <s>" and
+# powers off.
 #
 # Exit status:
 #   0..119   the script's own exit status (0 = pass), when the kernel log is
@@ -203,11 +204,11 @@ stream() {
 }
 while :; do
 	stream
-	if [ $init_seen = 0 ] && grep -q '^RKVM-BENCH-INIT:' "$console"; then
+	if [ $init_seen = 0 ] && grep -a -q 'RKVM-BENCH-INIT:' "$console"; then
 		init_seen=1
 		say "reached /init after $(awk -v a="$t_boot" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s of boot"
 	fi
-	if line=$(grep -a -m1 '^RKVM-BENCH-EXIT:' "$console"); then
+	if line=$(grep -a -m1 -o 'RKVM-BENCH-EXIT: [0-9]* uptime' "$console"); then
 		verdict=$(echo "$line" | awk '{ print $2 }' | tr -dc '0-9')
 		# let poweroff finish (the UART is drained by then); kill if it lingers
 		for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -219,7 +220,7 @@ while :; do
 	if ! kill -0 "$bochs_pid" 2>/dev/null; then
 		sleep 0.2
 		stream
-		grep -q '^RKVM-BENCH-EXIT:' "$console" && continue
+		grep -a -q 'RKVM-BENCH-EXIT: [0-9]* uptime' "$console" && continue
 		if [ $starts -lt 4 ] && grep -q 'RFB could not bind' "$LOG.bochs" 2>/dev/null; then
 			say "Bochs could not get a display port; starting it again"
 			wait "$bochs_pid" 2>/dev/null
