@@ -53,7 +53,8 @@ say() { echo "check: $*" >&2; }
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$results"; }
 
 # count_tap STREAM FILE STATUS: count the top-level TAP lines of FILE;
-# a non-zero STATUS with no "not ok" line is a failure of its own
+# a non-zero STATUS with no "not ok" line is a failure of its own, and so is
+# a stream without any result (STATUS "unfinished": the caller reports it)
 count_tap() {
 	awk -v s="$1" -v st="$3" -F '\n' '
 	/^ok / || /^ok$/ {
@@ -69,6 +70,7 @@ count_tap() {
 	/^1\.\.0/ { print s "\tskip\t" $0; n++; next }
 	/^Bail out!/ { print s "\tfail\t" $0; bad++; n++; next }
 	END {
+		if (st == "unfinished") exit
 		if (st != 0 && !bad) print s "\tfail\tnot ok - " s " exited with status " st
 		else if (n == 0 && st == 0) print s "\tfail\tnot ok - " s " reported no TAP result"
 	}' "$2" >> "$results"
@@ -174,7 +176,7 @@ collect() {
 	while IFS=$'\t' read -r s f end; do
 		[ -f "$f" ] || : > "$f"
 		if [ "$end" = unfinished ]; then
-			count_tap "$s" "$f" 0
+			count_tap "$s" "$f" unfinished
 			record "$s" fail "not ok - stream $s did not finish (bench $name stopped, see $log)"
 		else
 			count_tap "$s" "$f" "$end"
