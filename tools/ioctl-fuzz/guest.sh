@@ -64,8 +64,8 @@ echo "# before: free ${free0} KiB, SUnreclaim ${sunr0} KiB, slab objects ${slab0
 
 # 1. the fuzzer, bounded in time even if it hangs
 limit=$((SECS + 120))
-echo "# $FUZZ --device $DEV --seconds $SECS --threads 4 $*  (limit ${limit}s)"
-timeout -s KILL "$limit" "$FUZZ" --device "$DEV" --seconds "$SECS" --threads 4 "$@" > /tmp/ioctl-fuzz.out 2>&1
+echo "# $FUZZ --device $DEV --seconds $SECS $*  (limit ${limit}s)"
+timeout -s KILL "$limit" "$FUZZ" --device "$DEV" --seconds "$SECS" "$@" > /tmp/ioctl-fuzz.out 2>&1
 rc=$?
 sed 's/^/# /' /tmp/ioctl-fuzz.out
 seed=$(sed -n 's/^ioctl-fuzz: seed \([0-9]*\) device.*/\1/p' /tmp/ioctl-fuzz.out | head -n 1)

@@ -80,6 +80,7 @@ static int opt_max_vcpus = 24;
 static int opt_hang_s = 30;
 static int opt_sysrq;
 static const char *opt_only;
+static int avoid_fpu_mxcsr;		/* --avoid fpu-mxcsr: see repro/fpu-mxcsr.c */
 
 enum { GUEST_NONE, GUEST_SAFE, GUEST_RANDOM };
 
@@ -1332,6 +1333,8 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			fill_random(r, &f, sizeof(f));
 		i = rn(r, 4);
 		f.mxcsr = i == 0 ? 0x1f80 : i == 1 ? (uint32_t)bval(r) : i == 2 ? f.mxcsr : (uint32_t)rnd(r);
+		if (avoid_fpu_mxcsr)
+			f.mxcsr &= 0xffbf;	/* no reserved MXCSR bits */
 		gr->arg = (uintptr_t)place(w, &f, sizeof(f), 6, false, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " fcw=%#x mxcsr=%#x", f.fcw, f.mxcsr);
@@ -1604,11 +1607,21 @@ static void op_ioctl(struct worker *w, const struct op *op)
 /* ------------------------------------------------------------------ */
 /* special operations                                                 */
 
+static int find_req(unsigned long req)
+{
+	int i;
+
+	for (i = 0; i < NOPS; i++)
+		if (ops[i].req == req)
+			return i;
+	return -1;
+}
+
 static void op_random_ioctl(struct worker *w, const struct op *op)
 {
 	struct rng *r = &w->rng;
 	unsigned long req, arg;
-	int opi = op - ops, idx, fd, e;
+	int opi = op - ops, idx, fd, e, i;
 	static const unsigned sizes[] = { 0, 1, 2, 4, 8, 12, 16, 24, 32, 40, 64,
 		128, 256, 416, 512, 1024, 4096, 0x3fff };
 	struct genres gr;
@@ -1646,6 +1659,11 @@ static void op_random_ioctl(struct worker *w, const struct op *op)
 		snprintf(desc, sizeof(desc), "%s", gr.desc);
 	} else if (req == KVM_RUN && opt_guest != GUEST_RANDOM) {
 		return;
+	} else if ((i = find_req(req)) >= 0 && (avoid_fpu_mxcsr || chance(r, 50))) {
+		/* a number of the table: now and then its own generator */
+		gen_arg(w, ops[i].gen, req, fd, &gr);
+		arg = gr.arg;
+		snprintf(desc, sizeof(desc), "%.30s %.90s", ops[i].name, gr.desc);
 	} else if (chance(r, 60)) {
 		size_t sz = _IOC_SIZE(req) ? _IOC_SIZE(req) : 256;
 		uint8_t buf[4096];
@@ -2849,6 +2867,8 @@ static void usage(void)
 "  --weight OP=N     change one operation's weight (repeatable)\n"
 "  --max-vms N       live VM fds kept in the pool (default 6)\n"
 "  --max-vcpus N     live vCPU fds kept in the pool (default 24)\n"
+"  --avoid BUG,..    steer clear of known rkvm bugs so a run can find others:\n"
+"                    fpu-mxcsr (KVM_SET_FPU with reserved MXCSR bits)\n"
 "  --no-check        no round-trip or result checks\n"
 "  --no-kmsg         do not watch /dev/kmsg for kernel warnings\n"
 "  --keep-going      go on after a kernel warning\n"
@@ -2985,6 +3005,12 @@ int main(int argc, char **argv)
 			opt_max_vcpus = atoi(v); i++;
 		} else if (!strcmp(a, "--hang") && v) {
 			opt_hang_s = atoi(v); i++;
+		} else if (!strcmp(a, "--avoid") && v) {
+			if (strstr(v, "fpu-mxcsr"))
+				avoid_fpu_mxcsr = 1;
+			else
+				usage();
+			i++;
 		} else if (!strcmp(a, "--no-check")) {
 			opt_check = 0;
 		} else if (!strcmp(a, "--no-kmsg")) {
