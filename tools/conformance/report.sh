@@ -80,7 +80,7 @@ echo "## kvm_intel: reasons for what did not pass"
 echo
 echo "| test | kvm_intel | reason |"
 echo "|---|---|---|"
-awk -F'\t' '$1 == "kvm_intel" && $4 != "PASS" { r = $8; gsub(/\|/, "\\|", r); print "| " $2 " | " $4 " | " r " |" }' "$R"
+awk -F'\t' '$1 == "kvm_intel" && $4 != "PASS" { r = $8; gsub(/\|/, "\\|", r); print "| " $2 " | " $4 " | " r " |" }' "$R" | sort
 echo
 echo "## rkvm: most common failure reasons"
 echo

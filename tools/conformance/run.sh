@@ -19,7 +19,8 @@
 #   -S SECONDS    a bench whose console is silent this long is hung (default 480)
 #   -o TESTS      only these tests (comma-separated; for debugging)
 #   -M MODS       only these modules (comma-separated: kvm_intel,rkvm)
-#   -n            do not write docs/conformance.md
+#   -n            do not write docs/conformance.md (runs with -o or -M never
+#                 do, nor become build/conformance/latest)
 #   --no-make     do not run `make module` first (use ./rkvm.ko as it is)
 #
 # How: build.sh builds the suite (cached); the programs, stripped, are staged
@@ -80,7 +81,6 @@ fi
 
 RUN=$root/build/conformance/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$RUN/stage/build/bin/upstream" "$RUN/logs"
-ln -sfn "$RUN" "$root/build/conformance/latest"
 cp "$root/rkvm.ko" "$RUN/rkvm.ko"
 cp -a "$root/bench" "$RUN/stage/bench"
 for f in "$BIN"/*; do
@@ -168,9 +168,10 @@ bench_job() {
 			if [ "$s" != "$size" ]; then size=$s quiet=0; else quiet=$((quiet + 5)); fi
 			# print each result as soon as it is known
 			local cur
-			cur=$(tr -d '\r' < "$log" | grep -a '^CONF-RESULT ' | wc -l)
+			# (complete lines only: Bochs may be writing the last one)
+			cur=$(head -n "$(wc -l < "$log")" "$log" | tr -d '\r' | grep -a '^CONF-RESULT ' | wc -l)
 			if [ "$cur" -gt "$seen" ]; then
-				tr -d '\r' < "$log" | grep -a '^CONF-RESULT ' | sed -n "$((seen + 1)),${cur}p" |
+				head -n "$(wc -l < "$log")" "$log" | tr -d '\r' | grep -a '^CONF-RESULT ' | sed -n "$((seen + 1)),${cur}p" |
 					awk -v id="$id" '{ printf "conformance: [%s] %-9s %-40s %-7s %s s\n", id, $2, $3, $5, $6 }' >&2
 				seen=$cur
 			fi
@@ -259,8 +260,11 @@ done
 for p in "${pids[@]}"; do wait "$p"; done
 T1=$(date +%s)
 echo "wall	$((T1 - T0))" >> "$RUN/meta.tsv"
+# build/conformance/latest (what --report reads) = the last complete run:
+# all tests, both modules
+[ -z "$ONLY" ] && [ "$MODS" = kvm_intel,rkvm ] && ln -sfn "$RUN" "$root/build/conformance/latest"
 say "done in $((T1 - T0)) s: $RUN/results.tsv"
 awk -F'\t' '{ c[$1 " " $4]++ } END { for (k in c) print "conformance:   " k ": " c[k] }' "$RUN/results.tsv" | sort >&2
-if [ $REPORT = 1 ]; then
+if [ $REPORT = 1 ] && [ -z "$ONLY" ] && [ "$MODS" = kvm_intel,rkvm ]; then
 	"$here/report.sh" "$RUN"
 fi
