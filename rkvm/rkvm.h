@@ -14,6 +14,8 @@
 #include <linux/kref.h>
 #include <linux/preempt.h>
 #include <linux/list.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
 #include <linux/mmu_notifier.h>
 #include <linux/signal_types.h>
 #include <asm/fpu/api.h>
@@ -77,6 +79,8 @@ struct rkvm {
 
 	unsigned long tss_addr;
 	u64 ident_addr;
+	bool irqchip;			/* KVM_CREATE_IRQCHIP done */
+	struct rkvm_ioapic *ioapic;
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	struct dentry *debugfs;
 };
@@ -118,6 +122,7 @@ struct rkvm_vcpu {
 	u64 smsr[RKVM_NR_SMSRS];
 	u64 misc_enable;
 	u64 tsc_offset;
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
 	struct fpu_guest guest_fpu;
 	bool guest_state_loaded;
 	u64 host_smsr[RKVM_NR_SMSRS];
@@ -163,6 +168,11 @@ struct rkvm_vcpu {
 
 	u8 cr8;
 	u64 apic_base;
+	struct rkvm_lapic *lapic;	/* with an in-kernel irqchip */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	struct task_struct *run_task;	/* in KVM_RUN: whom to kick */
+	unsigned long requests;		/* RKVM_REQ_* posted by others */
+	u8 sipi_vector;
 	bool sigset_active;
 	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
 	unsigned long db[4];

@@ -30,6 +30,7 @@
 #include "x86/regs.h"
 #include "x86/cpuid.h"
 #include "x86/msr.h"
+#include "x86/lapic.h"
 
 static inline struct rkvm_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
 {
@@ -76,6 +77,7 @@ void rkvm_vcpu_destroy(struct rkvm_vcpu *vcpu)
 	rkvm_free_vmcs(vcpu->vmcs);
 	rkvm_free_vpid(vcpu->vpid);
 	rkvm_free_table_cache(vcpu);
+	rkvm_lapic_free(vcpu);
 	fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	free_page((unsigned long)vcpu->msr_bitmap);
 	free_page((unsigned long)vcpu->run);
@@ -186,6 +188,7 @@ static int rkvm_set_xcrs(struct rkvm_vcpu *vcpu, const struct kvm_xcrs *x)
 		    ((v & XFEATURE_MASK_YMM) && !(v & XFEATURE_MASK_SSE)))
 			return -EINVAL;
 		vcpu->xcr0 = v;
+		rkvm_cpuid_update_runtime(vcpu);
 	}
 	return 0;
 }
@@ -307,6 +310,31 @@ static int rkvm_set_signal_mask(struct rkvm_vcpu *vcpu,
 	return 0;
 }
 
+/*
+ * Without an in-kernel irqchip only RUNNABLE exists; with one, the states
+ * a local APIC gives a CPU (KVM's rules: SIPI_RECEIVED is stored as
+ * INIT_RECEIVED with the SIPI pending).
+ */
+static int rkvm_set_mp_state(struct rkvm_vcpu *vcpu, u32 state)
+{
+	if (!vcpu->lapic)
+		return state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
+	switch (state) {
+	case KVM_MP_STATE_SIPI_RECEIVED:
+		vcpu->mp_state = KVM_MP_STATE_INIT_RECEIVED;
+		set_bit(RKVM_REQ_SIPI, &vcpu->requests);
+		return 0;
+	case KVM_MP_STATE_RUNNABLE:
+	case KVM_MP_STATE_UNINITIALIZED:
+	case KVM_MP_STATE_INIT_RECEIVED:
+	case KVM_MP_STATE_HALTED:
+		vcpu->mp_state = state;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
 /* ioctls whose argument is a fixed-size struct copied in and/or out */
 union rkvm_vcpu_arg {
 	struct kvm_regs regs;
@@ -317,6 +345,7 @@ union rkvm_vcpu_arg {
 	struct kvm_debugregs dr;
 	struct kvm_xcrs xcrs;
 	struct kvm_interrupt irq;
+	struct kvm_lapic_state lapic;
 };
 
 static long rkvm_vcpu_ioctl_locked(struct rkvm_vcpu *vcpu, unsigned int ioctl,
@@ -401,11 +430,16 @@ static long rkvm_vcpu_ioctl_locked(struct rkvm_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_MP_STATE:
 		if (copy_from_user(&a->mp, argp, sizeof(a->mp)))
 			return -EFAULT;
-		/* without an in-kernel irqchip only RUNNABLE exists */
-		if (a->mp.mp_state != KVM_MP_STATE_RUNNABLE)
-			return -EINVAL;
-		vcpu->mp_state = a->mp.mp_state;
-		return 0;
+		return rkvm_set_mp_state(vcpu, a->mp.mp_state);
+	case KVM_GET_LAPIC:
+		r = rkvm_get_lapic(vcpu, &a->lapic);
+		if (!r && copy_to_user(argp, &a->lapic, sizeof(a->lapic)))
+			r = -EFAULT;
+		return r;
+	case KVM_SET_LAPIC:
+		if (copy_from_user(&a->lapic, argp, sizeof(a->lapic)))
+			return -EFAULT;
+		return rkvm_set_lapic(vcpu, &a->lapic);
 	case KVM_GET_VCPU_EVENTS:
 		rkvm_get_events(vcpu, &a->ev);
 		return copy_to_user(argp, &a->ev, sizeof(a->ev)) ? -EFAULT : 0;
@@ -425,6 +459,9 @@ static long rkvm_vcpu_ioctl_locked(struct rkvm_vcpu *vcpu, unsigned int ioctl,
 			return -EFAULT;
 		if (a->irq.irq >= KVM_NR_INTERRUPTS)
 			return -EINVAL;
+		/* the in-kernel PIC/IOAPIC own interrupt injection then */
+		if (vcpu->kvm->irqchip)
+			return -ENXIO;
 		vcpu->irq_pending = true;
 		vcpu->irq_vector = a->irq.irq;
 		return 0;
@@ -482,6 +519,7 @@ static struct rkvm_vcpu *rkvm_vcpu_alloc(struct rkvm *kvm, int id)
 	vcpu->last_cpu = -1;
 	vcpu->maxphyaddr = 36;
 	mutex_init(&vcpu->mutex);
+	init_waitqueue_head(&vcpu->wq);
 	INIT_LIST_HEAD(&vcpu->loaded_link);
 	preempt_notifier_init(&vcpu->pn, &rkvm_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
@@ -533,6 +571,15 @@ int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id)
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		if (kvm->vcpus[i]->vcpu_id == id)
 			goto unlock;
+	if (kvm->irqchip) {
+		/* under kvm->lock: KVM_CREATE_IRQCHIP cannot come in between */
+		r = rkvm_lapic_create(vcpu);
+		if (r)
+			goto unlock;
+		/* APs wait for INIT/SIPI, as on real hardware */
+		if (id != 0)
+			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
+	}
 	/* publish first: once the fd exists, userspace may close it */
 	vcpu->index = kvm->nr_vcpus;
 	kvm->vcpus[kvm->nr_vcpus++] = vcpu;

@@ -14,6 +14,7 @@
 #include <linux/kvm.h>
 
 #include "rkvm.h"
+#include "x86/ioapic.h"
 
 void rkvm_get_vm(struct rkvm *kvm)
 {
@@ -30,6 +31,7 @@ static void rkvm_destroy_vm(struct kref *ref)
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		rkvm_vcpu_destroy(kvm->vcpus[i]);
 	rkvm_ept_destroy(kvm);
+	rkvm_ioapic_free(kvm);
 	rkvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
 	mmdrop(kvm->mm);
@@ -65,6 +67,71 @@ static int rkvm_vm_enable_cap(struct rkvm *kvm, const struct kvm_enable_cap *cap
 	}
 }
 
+/*
+ * KVM_CREATE_IRQCHIP: local APICs for the vCPUs created from now on and an
+ * IOAPIC. Before any vCPU, once (KVM's rules).
+ */
+static int rkvm_create_irqchip(struct rkvm *kvm)
+{
+	int r;
+
+	mutex_lock(&kvm->lock);
+	r = -EEXIST;
+	if (kvm->irqchip)
+		goto out;
+	r = -EINVAL;
+	if (kvm->nr_vcpus)
+		goto out;
+	r = rkvm_ioapic_create(kvm);
+	if (!r)
+		kvm->irqchip = true;
+out:
+	mutex_unlock(&kvm->lock);
+	return r;
+}
+
+/* GSIs 0-23 are the IOAPIC's pins (rkvm has no in-kernel PIC yet). */
+static int rkvm_irq_line(struct rkvm *kvm, struct kvm_irq_level *l, bool status)
+{
+	int r;
+
+	if (!READ_ONCE(kvm->irqchip))
+		return -ENXIO;
+	r = rkvm_ioapic_set_irq(kvm, l->irq, l->level);
+	if (r < 0)
+		return r;
+	if (status)
+		l->status = r;
+	return 0;
+}
+
+static int rkvm_irqchip_ioctl(struct rkvm *kvm, struct kvm_irqchip __user *argp,
+			      bool set)
+{
+	struct kvm_irqchip *chip;
+	int r;
+
+	if (!READ_ONCE(kvm->irqchip))
+		return -ENXIO;
+	chip = memdup_user(argp, sizeof(*chip));
+	if (IS_ERR(chip))
+		return PTR_ERR(chip);
+	r = -EINVAL;
+	if (chip->chip_id != KVM_IRQCHIP_IOAPIC)
+		goto out;	/* the PIC is not modelled yet */
+	r = 0;
+	if (set) {
+		rkvm_ioapic_set(kvm, &chip->chip.ioapic);
+	} else {
+		rkvm_ioapic_get(kvm, &chip->chip.ioapic);
+		if (copy_to_user(argp, chip, sizeof(*chip)))
+			r = -EFAULT;
+	}
+out:
+	kfree(chip);
+	return r;
+}
+
 static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -74,6 +141,7 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct kvm_dirty_log log;
 	struct kvm_clear_dirty_log clear;
 	struct kvm_enable_cap cap;
+	struct kvm_irq_level irq;
 	u64 ident_addr;
 	long r;
 
@@ -100,6 +168,20 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&cap, argp, sizeof(cap)))
 			return -EFAULT;
 		return rkvm_vm_enable_cap(kvm, &cap);
+	case KVM_CREATE_IRQCHIP:
+		return rkvm_create_irqchip(kvm);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		r = rkvm_irq_line(kvm, &irq, ioctl == KVM_IRQ_LINE_STATUS);
+		if (!r && ioctl == KVM_IRQ_LINE_STATUS &&
+		    copy_to_user(argp, &irq, sizeof(irq)))
+			r = -EFAULT;
+		return r;
+	case KVM_GET_IRQCHIP:
+	case KVM_SET_IRQCHIP:
+		return rkvm_irqchip_ioctl(kvm, argp, ioctl == KVM_SET_IRQCHIP);
 	case KVM_SET_TSS_ADDR:
 		/* unrestricted guest needs no real-mode TSS; KVM checks the range */
 		if (arg > 0xffffffffu - 3 * PAGE_SIZE)

@@ -234,10 +234,12 @@ int rkvm_clear_dirty_log(struct rkvm *kvm, const struct kvm_clear_dirty_log *log
 	bool flush = false;
 	int r;
 
-	if ((log->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
+	if ((log->slot >> 16) > 1 || id >= RKVM_USER_MEM_SLOTS)
 		return -EINVAL;
 	if (log->first_page & 63)
 		return -EINVAL;
+	if (log->slot >> 16)
+		return -ENOENT;
 	mutex_lock(&kvm->slots_lock);
 	slots = rcu_dereference_protected(kvm->memslots,
 					  lockdep_is_held(&kvm->slots_lock));
@@ -299,8 +301,10 @@ int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log)
 	bool flush = false;
 	int r;
 
-	if ((log->slot >> 16) || id >= RKVM_USER_MEM_SLOTS)
+	if ((log->slot >> 16) > 1 || id >= RKVM_USER_MEM_SLOTS)
 		return -EINVAL;
+	if (log->slot >> 16)
+		return -ENOENT;	/* address space 1 (SMM) exists but is empty */
 	mutex_lock(&kvm->slots_lock);
 	slots = rcu_dereference_protected(kvm->memslots,
 					  lockdep_is_held(&kvm->slots_lock));

@@ -19,6 +19,7 @@
 #include "x86/msr.h"
 #include "x86/io.h"
 #include "x86/emulate.h"
+#include "x86/lapic.h"
 
 void rkvm_queue_exception(struct rkvm_vcpu *vcpu, u8 vector, bool has_error,
 			  u32 error)
@@ -104,6 +105,11 @@ static int rkvm_exit_cpuid(struct rkvm_vcpu *vcpu)
 static int rkvm_exit_hlt(struct rkvm_vcpu *vcpu)
 {
 	rkvm_skip_instruction(vcpu);
+	if (vcpu->lapic) {
+		/* the in-kernel APIC wakes it: the run loop sleeps */
+		vcpu->mp_state = KVM_MP_STATE_HALTED;
+		return RKVM_REENTER;
+	}
 	/* no in-kernel irqchip: userspace decides what halting means */
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return RKVM_TO_USER;
@@ -220,8 +226,12 @@ static int rkvm_exit_cr(struct rkvm_vcpu *vcpu)
 				fault = 1;
 				break;
 			}
-			vcpu->cr8 = val;
 			rkvm_skip_instruction(vcpu);
+			if (vcpu->lapic) {
+				rkvm_lapic_set_tpr(vcpu, val);
+				return RKVM_REENTER;
+			}
+			vcpu->cr8 = val;
 			if (val < old) {
 				/* KVM lets userspace's PIC see a lowered TPR */
 				vcpu->run->exit_reason = KVM_EXIT_SET_TPR;
@@ -237,10 +247,11 @@ static int rkvm_exit_cr(struct rkvm_vcpu *vcpu)
 	case 1:	/* MOV from CR: only CR8 exits */
 		if (cr != 8)
 			break;
+		val = vcpu->lapic ? rkvm_lapic_get_tpr(vcpu) : vcpu->cr8;
 		if (reg == RKVM_RSP)
-			rkvm_set_rsp(vcpu, vcpu->cr8);
+			rkvm_set_rsp(vcpu, val);
 		else
-			vcpu->regs[reg] = vcpu->cr8;
+			vcpu->regs[reg] = val;
 		rkvm_skip_instruction(vcpu);
 		return RKVM_REENTER;
 	case 3:	/* LMSW: PE can be set but not cleared */
@@ -351,6 +362,7 @@ static int rkvm_exit_xsetbv(struct rkvm_vcpu *vcpu)
 		return RKVM_REENTER;
 	}
 	vcpu->xcr0 = val;
+	rkvm_cpuid_update_runtime(vcpu);
 	rkvm_skip_instruction(vcpu);
 	return RKVM_REENTER;
 }

@@ -6,6 +6,7 @@
  * and events injected before each entry.
  */
 #include <linux/sched.h>
+#include <linux/wait.h>
 #include <linux/sched/signal.h>
 #include <linux/preempt.h>
 #include <asm/desc.h>
@@ -24,6 +25,7 @@
 #include "x86/regs.h"
 #include "x86/msr.h"
 #include "x86/io.h"
+#include "x86/lapic.h"
 
 void rkvm_do_nmi_irqoff(unsigned long handler);
 
@@ -144,6 +146,16 @@ static void rkvm_inject_events(struct rkvm_vcpu *vcpu)
 			       INTR_INFO_VALID_MASK;
 		}
 	}
+	if (!intr && vcpu->lapic) {
+		int vec = rkvm_lapic_pending_vector(vcpu);
+
+		if (vec >= 0 && rkvm_ready_for_interrupt(vcpu)) {
+			rkvm_lapic_ack(vcpu, vec);
+			intr = vec | INTR_TYPE_EXT_INTR | INTR_INFO_VALID_MASK;
+		} else if (vec >= 0) {
+			want_irq_window = true;
+		}
+	}
 	if (!intr && vcpu->irq_pending) {
 		if (rkvm_ready_for_interrupt(vcpu)) {
 			vcpu->irq_pending = false;
@@ -171,7 +183,7 @@ static void rkvm_fill_run(struct rkvm_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 
 	run->if_flag = !!(rkvm_rflags(vcpu) & X86_EFLAGS_IF);
-	run->cr8 = vcpu->cr8;
+	run->cr8 = vcpu->lapic ? rkvm_lapic_get_tpr(vcpu) : vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
 	run->ready_for_interrupt_injection = !vcpu->irq_pending &&
 					     rkvm_ready_for_interrupt(vcpu);
@@ -284,6 +296,87 @@ static int rkvm_pending_work(struct rkvm_vcpu *vcpu)
 	return 0;
 }
 
+/* Events another context posted: INIT and SIPI (vCPU thread). */
+static void rkvm_process_requests(struct rkvm_vcpu *vcpu)
+{
+	clear_bit(RKVM_REQ_EVENT, &vcpu->requests);
+	if (test_and_clear_bit(RKVM_REQ_INIT, &vcpu->requests)) {
+		u64 base = vcpu->apic_base;
+
+		rkvm_vcpu_reset(vcpu);
+		rkvm_lapic_reset(vcpu);
+		vcpu->apic_base = base;
+		vcpu->mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+			KVM_MP_STATE_INIT_RECEIVED;
+	}
+	if (test_and_clear_bit(RKVM_REQ_SIPI, &vcpu->requests) &&
+	    vcpu->mp_state == KVM_MP_STATE_INIT_RECEIVED) {
+		u8 v = READ_ONCE(vcpu->sipi_vector);
+
+		/* real mode at VV00:0000 (SDM 8.4.4.1) */
+		vmcs_write(GUEST_CS_SELECTOR, v << 8);
+		vmcs_write(GUEST_CS_BASE, (u32)v << 12);
+		rkvm_set_rip(vcpu, 0);
+		vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	}
+}
+
+/* Would a halted or waiting vCPU have something to do? (vCPU thread) */
+static bool rkvm_vcpu_wakeable(struct rkvm_vcpu *vcpu)
+{
+	if (vcpu->requests & (BIT(RKVM_REQ_INIT) | BIT(RKVM_REQ_SIPI)))
+		return true;
+	if (vcpu->mp_state != KVM_MP_STATE_HALTED)
+		return false;
+	if (READ_ONCE(vcpu->nmi_pending))
+		return true;
+	return (rkvm_rflags(vcpu) & X86_EFLAGS_IF) &&
+	       rkvm_lapic_pending_vector(vcpu) >= 0;
+}
+
+/* In-kernel HLT and wait-for-SIPI: sleep until an event or a signal. */
+static int rkvm_vcpu_block(struct rkvm_vcpu *vcpu)
+{
+	DEFINE_WAIT(wait);
+	int r = 0;
+
+	for (;;) {
+		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
+		if (rkvm_vcpu_wakeable(vcpu))
+			break;
+		if (signal_pending(current)) {
+			r = -EINTR;
+			break;
+		}
+		schedule();
+	}
+	finish_wait(&vcpu->wq, &wait);
+	return r;
+}
+
+/*
+ * Returns 0 when the vCPU may enter the guest, or -EINTR (a signal) after
+ * filling kvm_run.
+ */
+static int rkvm_vcpu_wait_runnable(struct rkvm_vcpu *vcpu)
+{
+	for (;;) {
+		if (vcpu->requests)
+			rkvm_process_requests(vcpu);
+		if (vcpu->mp_state == KVM_MP_STATE_RUNNABLE)
+			return 0;
+		if (vcpu->mp_state == KVM_MP_STATE_HALTED &&
+		    rkvm_vcpu_wakeable(vcpu)) {
+			vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+			return 0;
+		}
+		if (rkvm_vcpu_block(vcpu)) {
+			vcpu->run->exit_reason = KVM_EXIT_INTR;
+			return -EINTR;
+		}
+	}
+}
+
 int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -291,9 +384,12 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 	int r;
 
 	run->flags = 0;
-	if (run->cr8 > 15)
-		return -EINVAL;
-	vcpu->cr8 = run->cr8;
+	if (!vcpu->lapic) {
+		/* userspace's APIC: it owns the TPR */
+		if (run->cr8 > 15)
+			return -EINVAL;
+		vcpu->cr8 = run->cr8;
+	}
 
 	r = rkvm_complete_userspace_exit(vcpu);
 	if (r <= 0)
@@ -305,10 +401,16 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	vcpu->ran_once = true;
+	WRITE_ONCE(vcpu->run_task, current);
 	for (;;) {
 		r = rkvm_pending_work(vcpu);
 		if (r)
 			break;
+		if (vcpu->lapic) {
+			r = rkvm_vcpu_wait_runnable(vcpu);
+			if (r)
+				break;
+		}
 		if (rkvm_enter_once(vcpu, &reason)) {
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =
@@ -327,6 +429,7 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 			break;
 		}
 	}
+	WRITE_ONCE(vcpu->run_task, NULL);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out:
 	rkvm_fill_run(vcpu);

@@ -2,7 +2,9 @@
 /*
  * rkvm/vmx/vmx.c - VMX feature detection from the capability MSRs, VMXON and
  * VMXOFF on every online CPU while at least one VM exists, CPU hotplug,
- * reboot and suspend, VMCS allocation, VPIDs, and moving a vCPU's VMCS
+ * reboot and suspend (crash and kexec need nothing of ours: the kernel's
+ * emergency path leaves VMX itself, and its one virtualization callback
+ * belongs to kvm_intel when both are loaded), VMCS allocation, VPIDs, and moving a vCPU's VMCS
  * between CPUs.
  */
 #define pr_fmt(fmt) "rkvm: " fmt
@@ -348,18 +350,6 @@ static struct notifier_block rkvm_reboot_nb = {
 	.notifier_call = rkvm_reboot,
 };
 
-/* Emergency paths (crash, kexec): VMCLEAR so the VMCSs reach memory. */
-static void rkvm_emergency_clear(void)
-{
-	struct rkvm_cpu_state *st = this_cpu_ptr(&rkvm_cpu);
-	struct rkvm_vcpu *vcpu;
-
-	if (!st->on)
-		return;
-	list_for_each_entry(vcpu, &st->loaded, loaded_link)
-		vmcs_clear(__pa(vcpu->vmcs));
-}
-
 /* Suspend runs on the last online CPU, the others went through hotplug. */
 static int rkvm_suspend(void)
 {
@@ -465,7 +455,6 @@ int rkvm_vmx_init(void)
 	rkvm_cpuhp_state = r;
 	register_reboot_notifier(&rkvm_reboot_nb);
 	register_syscore_ops(&rkvm_syscore_ops);
-	cpu_emergency_register_virt_callback(rkvm_emergency_clear);
 	pr_info("VMX: VMCS rev %#x, EPT%s%s, preemption timer %s\n",
 		rkvm_vmx.revision_id, rkvm_vmx.has_ept_ad ? " A/D" : "",
 		rkvm_vmx.has_vpid ? ", VPID" : "",
@@ -483,7 +472,6 @@ void rkvm_vmx_exit(void)
 {
 	int cpu;
 
-	cpu_emergency_unregister_virt_callback(rkvm_emergency_clear);
 	unregister_syscore_ops(&rkvm_syscore_ops);
 	unregister_reboot_notifier(&rkvm_reboot_nb);
 	cpuhp_remove_state_nocalls(rkvm_cpuhp_state);

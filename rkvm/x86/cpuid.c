@@ -92,6 +92,26 @@ static u32 rkvm_xsave_size(u64 xcr0)
 }
 
 /*
+ * Bits of the guest's table that follow its state, as KVM keeps them:
+ * CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE, CPUID.0xD.0:EBX is the XSAVE
+ * size for the current XCR0. Called when CR4, XCR0 or the table change.
+ */
+void rkvm_cpuid_update_runtime(struct rkvm_vcpu *vcpu)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	e = rkvm_find_cpuid(vcpu->cpuid, vcpu->cpuid_nent, 1, 0);
+	if (e) {
+		e->ecx &= ~RKVM_X86_FEATURE_OSXSAVE;
+		if (vcpu->cr4 & X86_CR4_OSXSAVE)
+			e->ecx |= RKVM_X86_FEATURE_OSXSAVE;
+	}
+	e = rkvm_find_cpuid(vcpu->cpuid, vcpu->cpuid_nent, 0xd, 0);
+	if (e && boot_cpu_has(X86_FEATURE_XSAVE))
+		e->ebx = rkvm_xsave_size(vcpu->xcr0);
+}
+
+/*
  * The CPUID exit. Leaves beyond the table's maximum answer as the highest
  * basic leaf does (Intel's rule, KVM's too); leaves within range that the
  * table lacks read as zero.
@@ -118,13 +138,6 @@ void rkvm_emulate_cpuid(struct rkvm_vcpu *vcpu)
 		ebx = e->ebx;
 		ecx = e->ecx;
 		edx = e->edx;
-		if (e->function == 1) {
-			ecx &= ~RKVM_X86_FEATURE_OSXSAVE;
-			if (vcpu->cr4 & X86_CR4_OSXSAVE)
-				ecx |= RKVM_X86_FEATURE_OSXSAVE;
-		} else if (e->function == 0xd && e->index == 0) {
-			ebx = rkvm_xsave_size(vcpu->xcr0);
-		}
 	}
 	vcpu->regs[RKVM_RAX] = eax;
 	vcpu->regs[RKVM_RBX] = ebx;
@@ -207,16 +220,22 @@ int rkvm_set_cpuid2(struct rkvm_vcpu *vcpu, struct kvm_cpuid2 __user *arg)
 		}
 	}
 
-	/* after the first KVM_RUN the model may only be restated, not changed */
+	/*
+	 * After the first KVM_RUN the model may only be restated, not
+	 * changed: compare with its runtime bits brought up to date.
+	 */
+	swap(e, vcpu->cpuid);
+	swap(hdr.nent, vcpu->cpuid_nent);
+	rkvm_cpuid_update_runtime(vcpu);
 	if (vcpu->ran_once &&
 	    (hdr.nent != vcpu->cpuid_nent ||
 	     (hdr.nent && memcmp(e, vcpu->cpuid, hdr.nent * sizeof(*e))))) {
+		swap(e, vcpu->cpuid);
+		swap(hdr.nent, vcpu->cpuid_nent);
 		kvfree(e);
 		return -EINVAL;
 	}
-	kvfree(vcpu->cpuid);
-	vcpu->cpuid = e;
-	vcpu->cpuid_nent = hdr.nent;
+	kvfree(e);
 	rkvm_cpuid_changed(vcpu);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #define RKVM_F_PCID		RKVM_FEATURE(1, 2, 17)
 #define RKVM_F_X2APIC		RKVM_FEATURE(1, 2, 21)
 #define RKVM_F_FSGSBASE		RKVM_FEATURE(7, 1, 0)
+#define RKVM_F_TSC_ADJUST	RKVM_FEATURE(7, 1, 1)
 #define RKVM_F_SMEP		RKVM_FEATURE(7, 1, 7)
 #define RKVM_F_SMAP		RKVM_FEATURE(7, 1, 20)
 #define RKVM_F_UMIP		RKVM_FEATURE(7, 2, 2)
@@ -27,6 +28,7 @@ struct kvm_cpuid_entry2 *rkvm_find_cpuid(struct kvm_cpuid_entry2 *e, int nent,
 bool rkvm_guest_has(struct rkvm_vcpu *vcpu, u64 feature);
 u64 rkvm_rsvd_gpa_mask(struct rkvm_vcpu *vcpu);
 void rkvm_emulate_cpuid(struct rkvm_vcpu *vcpu);
+void rkvm_cpuid_update_runtime(struct rkvm_vcpu *vcpu);
 int rkvm_get_supported_cpuid(struct kvm_cpuid2 __user *arg);
 int rkvm_set_cpuid2(struct rkvm_vcpu *vcpu, struct kvm_cpuid2 __user *arg);
 int rkvm_get_cpuid2(struct rkvm_vcpu *vcpu, struct kvm_cpuid2 __user *arg);

@@ -28,6 +28,8 @@ typedef void (*rkvm_host_cpuid_fn)(unsigned int leaf, unsigned int sub,
 			 1u << 17 | 1u << 19 | 1u << 20 | 1u << 22 | 1u << 23 | \
 			 1u << 25 | 1u << 26 | 1u << 28 | 1u << 29 | 1u << 30)
 #define RKVM_1_ECX_HYPERVISOR	(1u << 31)
+/* emulated whatever the host has: x2APIC and the TSC-deadline timer */
+#define RKVM_1_ECX_EMULATED	(1u << 21 | 1u << 24)
 #define RKVM_1_EDX	(1u << 0 | 1u << 1 | 1u << 2 | 1u << 3 | 1u << 4 | \
 			 1u << 5 | 1u << 6 | 1u << 8 | 1u << 9 | 1u << 11 | \
 			 1u << 13 | 1u << 15 | 1u << 16 | 1u << 17 | 1u << 19 | \
@@ -36,6 +38,7 @@ typedef void (*rkvm_host_cpuid_fn)(unsigned int leaf, unsigned int sub,
 			 1u << 9 | 1u << 18 | 1u << 19 | 1u << 20 | 1u << 23 | \
 			 1u << 24 | 1u << 29)
 #define RKVM_7_EBX_INVPCID	(1u << 10)
+#define RKVM_7_EBX_EMULATED	(1u << 1)	/* IA32_TSC_ADJUST */
 #define RKVM_81_ECX	(1u << 0 | 1u << 5 | 1u << 8)
 #define RKVM_81_EDX	(1u << 11 | 1u << 20 | 1u << 26 | 1u << 29)
 #define RKVM_81_EDX_RDTSCP	(1u << 27)
@@ -80,7 +83,8 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 		switch (leaf) {
 		case 1:
 			r.ebx &= 0xffff;
-			r.ecx = (r.ecx & RKVM_1_ECX) | RKVM_1_ECX_HYPERVISOR;
+			r.ecx = (r.ecx & RKVM_1_ECX) | RKVM_1_ECX_HYPERVISOR |
+				RKVM_1_ECX_EMULATED;
 			r.edx &= RKVM_1_EDX;
 			RKVM_EMIT(1, 0, 0, r);
 			break;
@@ -97,8 +101,9 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 			break;
 		case 7:
 			r.eax = 0;
-			r.ebx &= RKVM_7_EBX |
-				 (o->has_invpcid ? RKVM_7_EBX_INVPCID : 0);
+			r.ebx = (r.ebx & (RKVM_7_EBX |
+				  (o->has_invpcid ? RKVM_7_EBX_INVPCID : 0))) |
+				RKVM_7_EBX_EMULATED;
 			r.ecx = 0;
 			r.edx = 0;
 			RKVM_EMIT(7, 0, RKVM_CPUID_SIGNIFICANT_INDEX, r);

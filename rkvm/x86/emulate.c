@@ -17,6 +17,8 @@
 #include "x86/gmem.h"
 #include "x86/decode.h"
 #include "x86/emulate.h"
+#include "x86/lapic.h"
+#include "x86/ioapic.h"
 
 static int rkvm_emulation_failed(struct rkvm_vcpu *vcpu, const u8 *bytes,
 				 int len)
@@ -131,6 +133,34 @@ static u64 rkvm_operand_lin(struct rkvm_vcpu *vcpu, const struct rkvm_insn *insn
 	return rkvm_is_64bit_code(vcpu) ? lin : (u32)lin;
 }
 
+/*
+ * The local APIC page and the IOAPIC live in the kernel: a plain MOV to
+ * or from them completes here. Returns true if a device took the access.
+ */
+static bool rkvm_mmio_in_kernel(struct rkvm_vcpu *vcpu,
+				const struct rkvm_insn *insn, u64 gpa)
+{
+	bool store = insn->op == RKVM_OP_STORE_REG ||
+		     insn->op == RKVM_OP_STORE_IMM;
+	bool load = insn->op == RKVM_OP_LOAD || insn->op == RKVM_OP_LOAD_ZX ||
+		    insn->op == RKVM_OP_LOAD_SX;
+	u32 v = 0;
+
+	if (!vcpu->kvm->irqchip || insn->size > 4 || (!store && !load))
+		return false;
+	if (store)
+		v = rkvm_insn_src_value(insn, vcpu->regs);
+	if (!rkvm_lapic_mmio(vcpu, gpa, store, &v, insn->size) &&
+	    !rkvm_ioapic_mmio(vcpu->kvm, gpa, store, &v, insn->size))
+		return false;
+	if (load)
+		rkvm_insn_complete_load(insn, vcpu->regs,
+					insn->size == 4 ? v :
+					v & ((1u << (insn->size * 8)) - 1));
+	rkvm_emulated_done(vcpu, insn);
+	return true;
+}
+
 /* MOVS touches two addresses: is @gpa its source? */
 static bool rkvm_movs_reads_gpa(struct rkvm_vcpu *vcpu,
 				const struct rkvm_insn *insn, u64 gpa)
@@ -160,6 +190,8 @@ int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, int dir)
 	n = rkvm_fetch_insn(vcpu, bytes);
 	if (!n || rkvm_decode(bytes, n, rkvm_code_size(vcpu), insn))
 		return rkvm_emulation_failed(vcpu, bytes, n);
+	if (rkvm_mmio_in_kernel(vcpu, insn, gpa))
+		return RKVM_REENTER;
 
 	switch (insn->op) {
 	case RKVM_OP_STORE_REG:

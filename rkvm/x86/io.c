@@ -200,6 +200,20 @@ static int rkvm_complete_string_in(struct rkvm_vcpu *vcpu)
 	int r;
 
 	sio->active = false;
+	/*
+	 * Userspace may have changed RCX or RDI during the exit: store no
+	 * more elements than RCX still asks for, where RDI now points.
+	 */
+	sio->index = vcpu->regs[RKVM_RDI] & sio->addr_mask;
+	if (sio->rep) {
+		u64 rcx = vcpu->regs[RKVM_RCX] & sio->addr_mask;
+
+		if (!rcx) {
+			rkvm_skip_instruction(vcpu);
+			return 1;
+		}
+		sio->count = min_t(u64, sio->count, rcx);
+	}
 	for (i = 0; i < sio->count; i++) {
 		r = rkvm_guest_virt_copy(vcpu, rkvm_string_lin(vcpu, i),
 					 (u8 *)vcpu->pio_data + i * sio->size,

@@ -9,12 +9,14 @@
 #include <linux/kvm.h>
 #include <asm/msr.h>
 #include <asm/msr-index.h>
+#include <asm/apicdef.h>
 
 #include "rkvm.h"
 #include "vmx/vmx.h"
 #include "x86/regs.h"
 #include "x86/cpuid.h"
 #include "x86/msr.h"
+#include "x86/lapic.h"
 
 static const u32 rkvm_smsr_index[RKVM_NR_SMSRS] = {
 	[RKVM_SMSR_STAR] = MSR_STAR,
@@ -31,7 +33,7 @@ static const u32 rkvm_msrs_to_save[] = {
 	MSR_STAR, MSR_CSTAR, MSR_KERNEL_GS_BASE, MSR_SYSCALL_MASK, MSR_LSTAR,
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE, MSR_EFER,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_UCODE_REV, MSR_IA32_APICBASE,
-	MSR_TSC_AUX,
+	MSR_TSC_AUX, MSR_IA32_TSC_ADJUST,
 };
 
 /*
@@ -99,6 +101,11 @@ int rkvm_get_msr(struct rkvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_TSC:
 		*data = rdtsc() + vcpu->tsc_offset;
 		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host && !rkvm_guest_has(vcpu, RKVM_F_TSC_ADJUST))
+			return 1;
+		*data = vcpu->tsc_adjust;
+		return 0;
 	case MSR_EFER:
 		*data = vcpu->efer;
 		return 0;
@@ -129,6 +136,13 @@ int rkvm_get_msr(struct rkvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vcpu->lapic)
+			return 1;
+		*data = rkvm_lapic_get_tscdeadline(vcpu);
+		return 0;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return rkvm_lapic_msr_read(vcpu, index, data);
 	case MSR_TSC_AUX:
 		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
 			return 1;
@@ -148,8 +162,20 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 
 	switch (index) {
 	case MSR_IA32_TSC:
+		/* the guest's own write moves IA32_TSC_ADJUST along (SDM 17.17.3) */
+		if (!host)
+			vcpu->tsc_adjust += data - (rdtsc() + vcpu->tsc_offset);
 		vcpu->tsc_offset = data - rdtsc();
 		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		return 0;
+	case MSR_IA32_TSC_ADJUST:
+		if (!host) {
+			if (!rkvm_guest_has(vcpu, RKVM_F_TSC_ADJUST))
+				return 1;
+			vcpu->tsc_offset += data - vcpu->tsc_adjust;
+			vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		}
+		vcpu->tsc_adjust = data;
 		return 0;
 	case MSR_EFER:
 		if (!rkvm_efer_valid(vcpu, data))
@@ -199,8 +225,16 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	case MSR_IA32_APICBASE:
 		if (data & (rkvm_rsvd_gpa_mask(vcpu) | 0x2ff))
 			return 1;
-		vcpu->apic_base = data;
+		if (!rkvm_guest_has(vcpu, RKVM_F_X2APIC) && (data & X2APIC_ENABLE))
+			return 1;
+		return rkvm_lapic_set_base(vcpu, data, host);
+	case MSR_IA32_TSC_DEADLINE:
+		if (!vcpu->lapic)
+			return 1;
+		rkvm_lapic_set_tscdeadline(vcpu, data);
 		return 0;
+	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
+		return rkvm_lapic_msr_write(vcpu, index, data);
 	case MSR_TSC_AUX:
 		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
 			return 1;

@@ -14,6 +14,7 @@
 #include "vmx/controls.h"
 #include "x86/regs.h"
 #include "x86/cpuid.h"
+#include "x86/lapic.h"
 
 struct rkvm_seg_fields {
 	unsigned long sel, base, limit, ar;
@@ -133,7 +134,11 @@ void rkvm_set_cr0(struct rkvm_vcpu *vcpu, unsigned long cr0)
 
 void rkvm_set_cr4(struct rkvm_vcpu *vcpu, unsigned long cr4)
 {
+	bool osxsave_changed = (vcpu->cr4 ^ cr4) & X86_CR4_OSXSAVE;
+
 	vcpu->cr4 = cr4;
+	if (osxsave_changed)
+		rkvm_cpuid_update_runtime(vcpu);
 	vmcs_write(CR4_READ_SHADOW, cr4);
 	vmcs_write(GUEST_CR4, rkvm_fix_cr(cr4, rkvm_vmx.cr4_fixed0,
 					  rkvm_vmx.cr4_fixed1, 0));
@@ -158,19 +163,20 @@ bool rkvm_cr4_valid(struct rkvm_vcpu *vcpu, unsigned long cr4)
 			   X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
 			   X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
-	if (rkvm_guest_has(vcpu, RKVM_F_XSAVE))
+	/* a bit needs the guest's CPUID and the host's hardware (VMX runs it) */
+	if (rkvm_guest_has(vcpu, RKVM_F_XSAVE) && boot_cpu_has(X86_FEATURE_XSAVE))
 		ok |= X86_CR4_OSXSAVE;
-	if (rkvm_guest_has(vcpu, RKVM_F_PCID))
+	if (rkvm_guest_has(vcpu, RKVM_F_PCID) && boot_cpu_has(X86_FEATURE_PCID))
 		ok |= X86_CR4_PCIDE;
-	if (rkvm_guest_has(vcpu, RKVM_F_FSGSBASE))
+	if (rkvm_guest_has(vcpu, RKVM_F_FSGSBASE) &&
+	    boot_cpu_has(X86_FEATURE_FSGSBASE))
 		ok |= X86_CR4_FSGSBASE;
-	if (rkvm_guest_has(vcpu, RKVM_F_SMEP))
+	if (rkvm_guest_has(vcpu, RKVM_F_SMEP) && boot_cpu_has(X86_FEATURE_SMEP))
 		ok |= X86_CR4_SMEP;
-	if (rkvm_guest_has(vcpu, RKVM_F_SMAP))
+	if (rkvm_guest_has(vcpu, RKVM_F_SMAP) && boot_cpu_has(X86_FEATURE_SMAP))
 		ok |= X86_CR4_SMAP;
-	if (rkvm_guest_has(vcpu, RKVM_F_UMIP))
+	if (rkvm_guest_has(vcpu, RKVM_F_UMIP) && boot_cpu_has(X86_FEATURE_UMIP))
 		ok |= X86_CR4_UMIP;
-	ok &= rkvm_vmx.cr4_fixed1 | X86_CR4_UMIP;
 	return !(cr4 & ~ok);
 }
 
@@ -261,7 +267,7 @@ int rkvm_get_sregs(struct rkvm_vcpu *vcpu, struct kvm_sregs *s)
 	s->cr2 = vcpu->cr2;
 	s->cr3 = vmcs_read(GUEST_CR3);
 	s->cr4 = vcpu->cr4;
-	s->cr8 = vcpu->cr8;
+	s->cr8 = vcpu->lapic ? rkvm_lapic_get_tpr(vcpu) : vcpu->cr8;
 	s->efer = vcpu->efer;
 	s->apic_base = vcpu->apic_base;
 	if (vcpu->irq_pending)
@@ -297,9 +303,9 @@ int rkvm_set_sregs(struct rkvm_vcpu *vcpu, const struct kvm_sregs *s)
 	}
 	if (!rkvm_cr4_valid(vcpu, s->cr4) || !rkvm_cr0_valid(vcpu, s->cr0))
 		return -EINVAL;
-	if (!rkvm_apic_base_valid(vcpu, s->apic_base))
+	if (!rkvm_apic_base_valid(vcpu, s->apic_base) ||
+	    rkvm_lapic_set_base(vcpu, s->apic_base, true))
 		return -EINVAL;
-	vcpu->apic_base = s->apic_base;
 
 	vmcs_write(GUEST_IDTR_BASE, s->idt.base);
 	vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
@@ -308,7 +314,10 @@ int rkvm_set_sregs(struct rkvm_vcpu *vcpu, const struct kvm_sregs *s)
 	vcpu->cr2 = s->cr2;
 	vcpu->cr3 = s->cr3;
 	vmcs_write(GUEST_CR3, s->cr3);
-	vcpu->cr8 = s->cr8 & 0xf;
+	if (vcpu->lapic)
+		rkvm_lapic_set_tpr(vcpu, s->cr8);
+	else
+		vcpu->cr8 = s->cr8 & 0xf;
 
 	/* EFER first: CR0 must not re-derive LMA from it */
 	vcpu->efer = s->efer;
