@@ -143,6 +143,18 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 		}
 	}
 
+	/*
+	 * KVM's paravirtual leaves: the signature, and a features leaf with
+	 * no feature set (rkvm implements no paravirtual interface yet).
+	 */
+	r.eax = 0x40000001u;
+	r.ebx = 0x4b4d564bu;	/* "KVMK" */
+	r.ecx = 0x564b4d56u;	/* "VMKV" */
+	r.edx = 0x0000004du;	/* "M\0\0\0" */
+	RKVM_EMIT(0x40000000u, 0, 0, r);
+	r.eax = r.ebx = r.ecx = r.edx = 0;
+	RKVM_EMIT(0x40000001u, 0, 0, r);
+
 	cpuid(0x80000000u, 0, &r0);
 	if (r0.eax < 0x80000001u)
 		return n;

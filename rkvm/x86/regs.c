@@ -144,6 +144,25 @@ void rkvm_set_cr4(struct rkvm_vcpu *vcpu, unsigned long cr4)
 					  rkvm_vmx.cr4_fixed1, 0));
 }
 
+static unsigned long rkvm_host_cr4_features(void)
+{
+	unsigned long ok = 0;
+
+	if (boot_cpu_has(X86_FEATURE_XSAVE))
+		ok |= X86_CR4_OSXSAVE;
+	if (boot_cpu_has(X86_FEATURE_PCID))
+		ok |= X86_CR4_PCIDE;
+	if (boot_cpu_has(X86_FEATURE_FSGSBASE))
+		ok |= X86_CR4_FSGSBASE;
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		ok |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		ok |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		ok |= X86_CR4_UMIP;
+	return ok;
+}
+
 bool rkvm_cr0_valid(struct rkvm_vcpu *vcpu, unsigned long cr0)
 {
 	if (cr0 >> 32)
@@ -163,7 +182,12 @@ bool rkvm_cr4_valid(struct rkvm_vcpu *vcpu, unsigned long cr4)
 			   X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE |
 			   X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
-	/* a bit needs the guest's CPUID and the host's hardware (VMX runs it) */
+	/*
+	 * A bit needs the host's hardware (VMX runs it) and, once userspace
+	 * defined the model with KVM_SET_CPUID2, the guest's CPUID (KVM's rule).
+	 */
+	if (!vcpu->cpuid_nent)
+		return !(cr4 & ~(ok | rkvm_host_cr4_features()));
 	if (rkvm_guest_has(vcpu, RKVM_F_XSAVE) && boot_cpu_has(X86_FEATURE_XSAVE))
 		ok |= X86_CR4_OSXSAVE;
 	if (rkvm_guest_has(vcpu, RKVM_F_PCID) && boot_cpu_has(X86_FEATURE_PCID))

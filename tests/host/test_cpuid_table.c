@@ -79,7 +79,7 @@ void test_cpuid_table(void)
 	if (T_OK(e)) {
 		T_EQ(e->r.eax, 0x000906ea);
 		T_EQ(e->r.ebx, 0xffff);
-		T_EQ(e->r.ecx, RKVM_1_ECX | RKVM_1_ECX_HYPERVISOR);
+		T_EQ(e->r.ecx, RKVM_1_ECX | RKVM_1_ECX_HYPERVISOR | RKVM_1_ECX_EMULATED);
 		T_EQ(e->r.edx, RKVM_1_EDX);
 		T_EQ(e->flags, 0);
 	}
@@ -104,7 +104,7 @@ void test_cpuid_table(void)
 	e = find(out, n, 7, 0);
 	if (T_OK(e)) {
 		T_EQ(e->r.eax, 0);
-		T_EQ(e->r.ebx, RKVM_7_EBX);
+		T_EQ(e->r.ebx, RKVM_7_EBX | RKVM_7_EBX_EMULATED);
 		T_EQ(e->r.ecx, 0);
 		T_EQ(e->r.edx, 0);
 		T_EQ(e->flags, RKVM_CPUID_SIGNIFICANT_INDEX);
@@ -176,7 +176,7 @@ void test_cpuid_table(void)
 	T_EQ(m, n);
 	e = find(out, m, 7, 0);
 	if (T_OK(e))
-		T_EQ(e->r.ebx, RKVM_7_EBX | RKVM_7_EBX_INVPCID);
+		T_EQ(e->r.ebx, RKVM_7_EBX | RKVM_7_EBX_INVPCID | RKVM_7_EBX_EMULATED);
 	e = find(out, m, 0x80000001u, 0);
 	if (T_OK(e))
 		T_EQ(e->r.edx, RKVM_81_EDX);
@@ -199,13 +199,16 @@ void test_cpuid_table(void)
 	fake_max_basic = 1;
 	fake_max_ext = 0x80000000u;
 	m = rkvm_build_supported_cpuid(fake_cpuid, &o, out, MAXE);
-	T_EQ(m, 2);
+	T_EQ(m, 2 + 2);	/* 0, 1 and KVM's 0x40000000/1 */
 	T_OK(find(out, m, 0, 0) && find(out, m, 1, 0));
+	T_OK(find(out, m, 0x40000000u, 0) && find(out, m, 0x40000001u, 0));
+	if (find(out, m, 0x40000000u, 0))
+		T_EQ(find(out, m, 0x40000000u, 0)->r.eax, 0x40000001u);
 	if (find(out, m, 0, 0))
 		T_EQ(find(out, m, 0, 0)->r.eax, 1);
 	fake_max_ext = 0x80000004u;
 	m = rkvm_build_supported_cpuid(fake_cpuid, &o, out, MAXE);
-	T_EQ(m, 2 + 5);
+	T_EQ(m, 2 + 2 + 5);
 	if (find(out, m, 0x80000000u, 0))
 		T_EQ(find(out, m, 0x80000000u, 0)->r.eax, 0x80000004u);
 	t_end();
