@@ -42,6 +42,10 @@ static long rkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return rkvm_get_supported_cpuid(argp);
 	case KVM_GET_MSR_INDEX_LIST:
 		return rkvm_get_msr_index_list(argp);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return rkvm_get_msr_feature_index_list(argp);
+	case KVM_GET_MSRS:
+		return rkvm_get_feature_msrs(argp);
 	default:
 		return -EINVAL;
 	}

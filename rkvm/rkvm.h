@@ -80,6 +80,9 @@ struct rkvm {
 	unsigned long tss_addr;
 	u64 ident_addr;
 	bool irqchip;			/* KVM_CREATE_IRQCHIP done */
+	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID */
+	u32 max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, 0: the default */
+	unsigned long nr_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (recorded) */
 	struct rkvm_ioapic *ioapic;
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	struct dentry *debugfs;

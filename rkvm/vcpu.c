@@ -565,7 +565,8 @@ int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id)
 
 	mutex_lock(&kvm->lock);
 	r = -EINVAL;
-	if (kvm->nr_vcpus >= RKVM_MAX_VCPUS)
+	if (kvm->nr_vcpus >= RKVM_MAX_VCPUS ||
+	    (kvm->max_vcpu_ids && id >= kvm->max_vcpu_ids))
 		goto unlock;
 	r = -EEXIST;
 	for (i = 0; i < kvm->nr_vcpus; i++)
@@ -577,7 +578,7 @@ int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id)
 		if (r)
 			goto unlock;
 		/* APs wait for INIT/SIPI, as on real hardware */
-		if (id != 0)
+		if (id != kvm->bsp_id)
 			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	}
 	/* publish first: once the fd exists, userspace may close it */

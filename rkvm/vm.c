@@ -54,7 +54,23 @@ static int rkvm_vm_enable_cap(struct rkvm *kvm, const struct kvm_enable_cap *cap
 {
 	u64 allowed = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
 
+	int r;
+
 	switch (cap->cap) {
+	case KVM_CAP_MAX_VCPU_ID:
+		/* once, and only if no vCPU id already reached past it */
+		if (cap->flags || cap->args[0] > RKVM_MAX_VCPU_ID)
+			return -EINVAL;
+		mutex_lock(&kvm->lock);
+		r = -EINVAL;
+		if (kvm->max_vcpu_ids == cap->args[0]) {
+			r = 0;
+		} else if (!kvm->max_vcpu_ids) {
+			kvm->max_vcpu_ids = cap->args[0];
+			r = 0;
+		}
+		mutex_unlock(&kvm->lock);
+		return r;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		if (cap->args[0] & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE)
 			allowed |= KVM_DIRTY_LOG_INITIALLY_SET;
@@ -182,6 +198,23 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return rkvm_irqchip_ioctl(kvm, argp, ioctl == KVM_SET_IRQCHIP);
+	case KVM_SET_BOOT_CPU_ID:
+		mutex_lock(&kvm->lock);
+		r = -EBUSY;
+		if (!kvm->nr_vcpus) {
+			kvm->bsp_id = arg;
+			r = 0;
+		}
+		mutex_unlock(&kvm->lock);
+		return r;
+	case KVM_SET_NR_MMU_PAGES:
+		/* a shadow-paging knob: EPT needs none, KVM records it too */
+		if (arg < 64)
+			return -EINVAL;
+		WRITE_ONCE(kvm->nr_mmu_pages, arg);
+		return 0;
+	case KVM_GET_NR_MMU_PAGES:
+		return READ_ONCE(kvm->nr_mmu_pages);
 	case KVM_SET_TSS_ADDR:
 		/* unrestricted guest needs no real-mode TSS; KVM checks the range */
 		if (arg > 0xffffffffu - 3 * PAGE_SIZE)
@@ -222,6 +255,7 @@ long rkvm_create_vm(unsigned long type)
 	kvm = kzalloc(sizeof(*kvm), GFP_KERNEL_ACCOUNT);
 	if (!kvm)
 		return -ENOMEM;
+	kvm->nr_mmu_pages = 64;
 	kref_init(&kvm->ref);
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);

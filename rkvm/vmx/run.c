@@ -306,7 +306,8 @@ static void rkvm_process_requests(struct rkvm_vcpu *vcpu)
 		rkvm_vcpu_reset(vcpu);
 		rkvm_lapic_reset(vcpu);
 		vcpu->apic_base = base;
-		vcpu->mp_state = vcpu->vcpu_id == 0 ? KVM_MP_STATE_RUNNABLE :
+		vcpu->mp_state = vcpu->vcpu_id == vcpu->kvm->bsp_id ?
+			KVM_MP_STATE_RUNNABLE :
 			KVM_MP_STATE_INIT_RECEIVED;
 	}
 	if (test_and_clear_bit(RKVM_REQ_SIPI, &vcpu->requests) &&

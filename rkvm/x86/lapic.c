@@ -586,7 +586,7 @@ void rkvm_lapic_reset(struct rkvm_vcpu *vcpu)
 	a->tsc_deadline = 0;
 	memset(a->regs, 0, sizeof(a->regs));
 	vcpu->apic_base = RKVM_APIC_DEFAULT_BASE | MSR_IA32_APICBASE_ENABLE |
-			  (vcpu->vcpu_id == 0 ? MSR_IA32_APICBASE_BSP : 0);
+			  (vcpu->vcpu_id == vcpu->kvm->bsp_id ? MSR_IA32_APICBASE_BSP : 0);
 	lset(a, APIC_ID, vcpu->vcpu_id << 24);
 	lset(a, APIC_LVR, LAPIC_VERSION);
 	lset(a, APIC_DFR, 0xffffffff);

@@ -289,9 +289,55 @@ int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
 	return r;
 }
 
-int rkvm_get_msr_index_list(struct kvm_msr_list __user *arg)
+/* MSRs describing what the host offers, read on the system fd */
+static const u32 rkvm_feature_msrs[] = {
+	MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
+};
+
+static int rkvm_get_feature_msr(u32 index, u64 *data)
 {
-	u32 n = ARRAY_SIZE(rkvm_msrs_to_save), user_n;
+	switch (index) {
+	case MSR_IA32_UCODE_REV:
+		*data = 0x100000000ull;
+		return 0;
+	case MSR_IA32_ARCH_CAPABILITIES:
+		/* rkvm offers the guest no claim of immunity: all zero */
+		*data = 0;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* KVM_GET_MSRS on the system fd (KVM_CAP_GET_MSR_FEATURES) */
+int rkvm_get_feature_msrs(struct kvm_msrs __user *arg)
+{
+	struct kvm_msr_entry *e;
+	struct kvm_msrs hdr;
+	u32 i;
+	int r;
+
+	if (copy_from_user(&hdr, arg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nmsrs >= RKVM_MAX_MSR_ENTRIES)
+		return -E2BIG;
+	e = memdup_user(arg->entries, array_size(hdr.nmsrs, sizeof(*e)));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	for (i = 0; i < hdr.nmsrs; i++)
+		if (rkvm_get_feature_msr(e[i].index, &e[i].data))
+			break;
+	r = i;
+	if (copy_to_user(arg->entries, e, i * sizeof(*e)))
+		r = -EFAULT;
+	kfree(e);
+	return r;
+}
+
+static int rkvm_copy_msr_list(struct kvm_msr_list __user *arg, const u32 *list,
+			      u32 n)
+{
+	u32 user_n;
 
 	if (get_user(user_n, &arg->nmsrs))
 		return -EFAULT;
@@ -299,7 +345,20 @@ int rkvm_get_msr_index_list(struct kvm_msr_list __user *arg)
 		return -EFAULT;
 	if (user_n < n)
 		return -E2BIG;
-	if (copy_to_user(arg->indices, rkvm_msrs_to_save, sizeof(rkvm_msrs_to_save)))
+	if (copy_to_user(arg->indices, list, n * sizeof(*list)))
 		return -EFAULT;
 	return 0;
 }
+
+int rkvm_get_msr_feature_index_list(struct kvm_msr_list __user *arg)
+{
+	return rkvm_copy_msr_list(arg, rkvm_feature_msrs,
+				  ARRAY_SIZE(rkvm_feature_msrs));
+}
+
+int rkvm_get_msr_index_list(struct kvm_msr_list __user *arg)
+{
+	return rkvm_copy_msr_list(arg, rkvm_msrs_to_save,
+				  ARRAY_SIZE(rkvm_msrs_to_save));
+}
+

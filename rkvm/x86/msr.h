@@ -18,5 +18,7 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host);
 int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
 		    bool set);
 int rkvm_get_msr_index_list(struct kvm_msr_list __user *arg);
+int rkvm_get_msr_feature_index_list(struct kvm_msr_list __user *arg);
+int rkvm_get_feature_msrs(struct kvm_msrs __user *arg);
 
 #endif
