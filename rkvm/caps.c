@@ -45,6 +45,11 @@ static int rkvm_cap_manual_dirty_log(void)
 	return KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE | KVM_DIRTY_LOG_INITIALLY_SET;
 }
 
+static int rkvm_cap_sync_regs(void)
+{
+	return KVM_SYNC_X86_VALID_FIELDS;
+}
+
 static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_USER_MEMORY },
 	{ KVM_CAP_READONLY_MEM },
@@ -63,6 +68,7 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_VCPU_EVENTS },
 	{ KVM_CAP_DEBUGREGS },
 	{ KVM_CAP_IMMEDIATE_EXIT },
+	{ KVM_CAP_SYNC_REGS, rkvm_cap_sync_regs },
 	{ KVM_CAP_INTERNAL_ERROR_DATA },
 	{ KVM_CAP_CHECK_EXTENSION_VM },
 	{ KVM_CAP_ENABLE_CAP_VM },

@@ -218,6 +218,8 @@ void rkvm_put_vm(struct rkvm *kvm);
 /* vcpu.c */
 int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id);
 void rkvm_vcpu_destroy(struct rkvm_vcpu *vcpu);
+void rkvm_get_events(struct rkvm_vcpu *vcpu, struct kvm_vcpu_events *ev);
+int rkvm_set_events(struct rkvm_vcpu *vcpu, const struct kvm_vcpu_events *ev);
 void rkvm_vcpu_load(struct rkvm_vcpu *vcpu);
 void rkvm_vcpu_put(struct rkvm_vcpu *vcpu);
 

@@ -193,7 +193,7 @@ static int rkvm_set_xcrs(struct rkvm_vcpu *vcpu, const struct kvm_xcrs *x)
 	return 0;
 }
 
-static void rkvm_get_events(struct rkvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
+void rkvm_get_events(struct rkvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 {
 	u32 st = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	u32 iv = vcpu->idt_vectoring;
@@ -225,8 +225,7 @@ static void rkvm_get_events(struct rkvm_vcpu *vcpu, struct kvm_vcpu_events *ev)
 	ev->flags = KVM_VCPUEVENT_VALID_SHADOW;
 }
 
-static int rkvm_set_events(struct rkvm_vcpu *vcpu,
-			   const struct kvm_vcpu_events *ev)
+int rkvm_set_events(struct rkvm_vcpu *vcpu, const struct kvm_vcpu_events *ev)
 {
 	u32 st;
 

@@ -378,6 +378,41 @@ static int rkvm_vcpu_wait_runnable(struct rkvm_vcpu *vcpu)
 	}
 }
 
+/* KVM_CAP_SYNC_REGS: state userspace wrote into kvm_run before KVM_RUN */
+static int rkvm_sync_regs_in(struct rkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		rkvm_set_regs(vcpu, &run->s.regs.regs);
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_REGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) {
+		if (rkvm_set_sregs(vcpu, &run->s.regs.sregs))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_SREGS;
+	}
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_EVENTS) {
+		if (rkvm_set_events(vcpu, &run->s.regs.events))
+			return -EINVAL;
+		run->kvm_dirty_regs &= ~KVM_SYNC_X86_EVENTS;
+	}
+	return 0;
+}
+
+/* ... and what it asked to find there after KVM_RUN */
+static void rkvm_sync_regs_out(struct rkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (run->kvm_valid_regs & KVM_SYNC_X86_REGS)
+		rkvm_get_regs(vcpu, &run->s.regs.regs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_SREGS)
+		rkvm_get_sregs(vcpu, &run->s.regs.sregs);
+	if (run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)
+		rkvm_get_events(vcpu, &run->s.regs.events);
+}
+
 int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -385,6 +420,14 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 	int r;
 
 	run->flags = 0;
+	if ((run->kvm_valid_regs & ~KVM_SYNC_X86_VALID_FIELDS) ||
+	    (run->kvm_dirty_regs & ~KVM_SYNC_X86_VALID_FIELDS))
+		return -EINVAL;
+	if (run->kvm_dirty_regs) {
+		r = rkvm_sync_regs_in(vcpu);
+		if (r)
+			goto out;
+	}
 	if (!vcpu->lapic) {
 		/* userspace's APIC: it owns the TPR */
 		if (run->cr8 > 15)
@@ -433,6 +476,8 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->run_task, NULL);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 out:
+	if (run->kvm_valid_regs)
+		rkvm_sync_regs_out(vcpu);
 	rkvm_fill_run(vcpu);
 	return r;
 }
