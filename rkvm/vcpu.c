@@ -133,7 +133,7 @@ static int rkvm_get_fpu(struct rkvm_vcpu *vcpu, struct kvm_fpu *fpu)
 	fpu->last_ip = fx->rip;
 	fpu->last_dp = fx->rdp;
 	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
-	fpu->mxcsr = fx->mxcsr;
+	/* KVM reports no MXCSR here (it is in KVM_GET_XSAVE): neither do we */
 	return 0;
 }
 
@@ -149,7 +149,7 @@ static int rkvm_set_fpu(struct rkvm_vcpu *vcpu, const struct kvm_fpu *fpu)
 	fx->rip = fpu->last_ip;
 	fx->rdp = fpu->last_dp;
 	memcpy(fx->xmm_space, fpu->xmm, sizeof(fx->xmm_space));
-	fx->mxcsr = fpu->mxcsr;
+	/* and, like KVM, takes none from userspace */
 	return 0;
 }
 

@@ -344,6 +344,11 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	smp_rmb();	/* read the sequence before looking at the host's page */
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
+	/* a VM with no memory at all: KVM_RUN fails with ENOSPC, as KVM's */
+	if (!slots->nr) {
+		srcu_read_unlock(&kvm->srcu, idx);
+		return -ENOSPC;
+	}
 	slot = rkvm_gfn_to_slot(slots, gfn);
 	if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 		/* under srcu: a slot created now zaps it after we are done */

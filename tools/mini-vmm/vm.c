@@ -235,7 +235,13 @@ int mvm_vm_setup(struct mvm_vm *vm, const struct mvm_layout *l,
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = l->entry;
 	regs.rsp = MVM_STACK_TOP;
-	regs.rflags = 0x2;	/* IF=0, IOPL=0 */
+	/*
+	 * IOPL 0. User-mode functions run with IF=1: no interrupt is ever
+	 * injected (no irqchip), and a CPU that cannot CLI at CPL 3 keeps
+	 * taking the host's timer exits even on emulated CPUs (Bochs) where a
+	 * guest spinning with IF=0 never exits.
+	 */
+	regs.rflags = vm->ring0 ? 0x2 : 0x202;
 	if (ioctl(vm->vcpufd, KVM_SET_REGS, &regs) < 0)
 		return vm_err("KVM_SET_REGS");
 	memset(&fpu, 0, sizeof(fpu));
