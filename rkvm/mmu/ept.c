@@ -359,12 +359,12 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	}
 	hva = slot->userspace_addr + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	/*
-	 * A dirty-logged slot is mapped writable only on a write fault, which
-	 * is when the page is logged.
+	 * A page the host already maps writable is mapped writable even on a
+	 * read, and then logged as dirty at once in a dirty-logged slot: what
+	 * KVM does (and it saves the write fault). Others fault on the write.
 	 */
-	page = rkvm_get_host_page(hva, write,
-				  !(slot->flags & KVM_MEM_READONLY) &&
-				  (write || !slot->dirty_bitmap), &writable);
+	page = rkvm_get_host_page(hva, write, !(slot->flags & KVM_MEM_READONLY),
+				  &writable);
 	if (!page) {
 		/* KVM_RUN fails with -EFAULT when a slot's memory is gone */
 		srcu_read_unlock(&kvm->srcu, idx);

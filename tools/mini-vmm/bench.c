@@ -125,8 +125,15 @@ static void invoke(struct bctx *c, int i, int first)
 	if (r.outcome != MVM_OK)
 		fail(c, i, r.msg);
 	else if (r.status || r.out_len != c->expect_len ||
-		 memcmp(r.out, c->expect, r.out_len))
-		fail(c, i, "output differs from the reference cold run");
+		 memcmp(r.out, c->expect, r.out_len)) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "output differs from the reference cold run (status %d, %zu bytes, expected %zu: \"%.40s\")",
+			 (int)r.status, (size_t)r.out_len, (size_t)c->expect_len,
+			 r.out ? (const char *)r.out : "");
+		fail(c, i, msg);
+	}
 }
 
 static void *worker(void *arg)
