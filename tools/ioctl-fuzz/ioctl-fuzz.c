@@ -877,16 +877,23 @@ enum place {
  * that address; @bad is the percentage of bad placements; @nolive keeps
  * it away from memory other threads write at random (kvm_run, arenas).
  */
+enum { PL_ANY, PL_NOLIVE, PL_EXACT };
+
 static void *place(struct worker *w, const void *data, size_t size, int bad,
-		   bool nolive, char *desc, size_t dsz)
+		   int how, char *desc, size_t dsz)
 {
 	struct rng *r = &w->rng;
 	int p = chance(r, bad) ? 1 + rn(r, P_ARENA) : P_OK;
 	char *dst = NULL;
 	size_t k;
 
-	if (nolive && (p == P_RUN || p == P_ARENA))
+	/* PL_NOLIVE: never memory other threads fill at random; PL_EXACT:
+	   the kernel reads our bytes or faults, nothing else */
+	if (how == PL_NOLIVE && (p == P_RUN || p == P_ARENA))
 		p = P_STR_RO;
+	/* a struct running on into the read-only page is read whole: not exact */
+	if (how == PL_EXACT && (p == P_RUN || p == P_ARENA || p == P_RO || p == P_STR_RO))
+		p = P_STR_NONE;
 	switch (p) {
 	case P_OK:
 		k = size < SCR_RW_PAGES * PAGE ? SCR_RW_PAGES * PAGE - size : 0;
@@ -1196,7 +1203,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			m->userspace_addr = chance(r, 50) ? 0 : 0xffff888000000000ull;
 		else
 			m->userspace_addr = bval(r);
-		gr->arg = (uintptr_t)place(w, m, sizeof(*m), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, m, sizeof(*m), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " slot=%#x fl=%#x gpa=%#llx size=%#llx ua=%#llx", m->slot,
 			 m->flags, (unsigned long long)m->guest_phys_addr,
@@ -1208,8 +1215,8 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		char dd[64];
 
 		l.slot = chance(r, 80) ? rn(r, 12) : (uint32_t)bval(r);
-		l.dirty_bitmap = place(w, big, 64 + rn(r, 4096), 25, false, dd, sizeof(dd));
-		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 5, false, d, dsz);
+		l.dirty_bitmap = place(w, big, 64 + rn(r, 4096), 25, PL_ANY, dd, sizeof(dd));
+		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 5, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " slot=%#x bitmap=%s", l.slot, dd);
 		return gr->arg;
@@ -1222,7 +1229,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		l.first_page = chance(r, 50) ? 0 : bval(r);
 		l.num_pages = chance(r, 50) ? 64 : (uint32_t)bval(r);
 		l.dirty_bitmap = chance(r, 70) ? (void *)w->scr : (void *)(uintptr_t)bval(r);
-		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 5, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 5, PL_ANY, d, dsz);
 		return gr->arg;
 	}
 	case G_CPUID_OUT: {
@@ -1232,7 +1239,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 
 		memset(big, 0, sz);
 		c->nent = nent;
-		gr->arg = (uintptr_t)place(w, c, sz, 12, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, c, sz, 12, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nent=%u", nent);
 		return gr->arg;
@@ -1244,7 +1251,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		put_cpuid(r, c, 300);
 		nent = c->nent;
 		gr->arg = (uintptr_t)place(w, c, 8 + (nent < 300 ? nent : 300) * sizeof(c->entries[0]),
-					   8, false, d, dsz);
+					   8, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nent=%u", nent);
 		return gr->arg;
@@ -1255,7 +1262,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 
 		fill_random(r, big, 8 + 24 * 40);
 		c->nent = nent;
-		gr->arg = (uintptr_t)place(w, c, 8 + 24 * (nent < 40 ? nent : 40), 8, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, c, 8 + 24 * (nent < 40 ? nent : 40), 8, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nent=%u", nent);
 		return gr->arg;
@@ -1266,7 +1273,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 
 		memset(big, 0, 4 + 4 * 2048);
 		l->nmsrs = nm;
-		gr->arg = (uintptr_t)place(w, l, 4 + 4 * (nm < 2048 ? nm : 2048), 12, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, l, 4 + 4 * (nm < 2048 ? nm : 2048), 12, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nmsrs=%u", nm);
 		return gr->arg;
@@ -1285,7 +1292,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			m->entries[i].data = chance(r, 40) ? canonical(r) : bval(r);
 		}
 		gr->aux = nm;
-		gr->arg = (uintptr_t)place(w, m, 8 + 16 * k, 8, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, m, 8 + 16 * k, 8, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nmsrs=%u first=%#x=%#llx", nm, k ? m->entries[0].index : 0,
 			 k ? (unsigned long long)m->entries[0].data : 0ull);
@@ -1303,7 +1310,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		}
 		if (chance(r, 50))
 			x.rflags = 2 | (rnd(r) & 0x3f7fd5);
-		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " rip=%#llx rfl=%#llx", (unsigned long long)x.rip,
 			 (unsigned long long)x.rflags);
@@ -1318,7 +1325,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		} else {
 			fill_random(r, &s, sizeof(s));
 		}
-		gr->arg = (uintptr_t)place(w, &s, sizeof(s), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &s, sizeof(s), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " cr0=%#llx cr4=%#llx efer=%#llx cs.l=%d", (unsigned long long)s.cr0,
 			 (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.l);
@@ -1335,7 +1342,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		f.mxcsr = i == 0 ? 0x1f80 : i == 1 ? (uint32_t)bval(r) : i == 2 ? f.mxcsr : (uint32_t)rnd(r);
 		if (avoid_fpu_mxcsr)
 			f.mxcsr &= 0xffbf;	/* no reserved MXCSR bits */
-		gr->arg = (uintptr_t)place(w, &f, sizeof(f), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &f, sizeof(f), 6, avoid_fpu_mxcsr ? PL_EXACT : PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " fcw=%#x mxcsr=%#x", f.fcw, f.mxcsr);
 		return gr->arg;
@@ -1356,7 +1363,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		case 3: hdr[2 + rn(r, 6)] = rnd(r); break;	/* reserved header bytes */
 		default: break;
 		}
-		gr->arg = (uintptr_t)place(w, x, sizeof(*x), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, x, sizeof(*x), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " xstate_bv=%#llx xcomp_bv=%#llx", (unsigned long long)hdr[0],
 			 (unsigned long long)hdr[1]);
@@ -1372,7 +1379,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			x.xcrs[i].xcr = chance(r, 80) ? 0 : (uint32_t)bval(r);
 			x.xcrs[i].value = chance(r, 60) ? (1 | (rn(r, 8) << 1)) : bval(r);
 		}
-		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " nr=%u xcr0=%#llx", x.nr_xcrs, (unsigned long long)x.xcrs[0].value);
 		return gr->arg;
@@ -1413,7 +1420,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			default: e.exception.pending = rn(r, 2); break;
 			}
 		}
-		gr->arg = (uintptr_t)place(w, &e, sizeof(e), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &e, sizeof(e), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " exc=%d/%u/%d irq=%d/%u nmi=%d%d%d fl=%#x", e.exception.injected,
 			 e.exception.nr, e.exception.has_error_code, e.interrupt.injected,
@@ -1429,7 +1436,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		x.dr6 = chance(r, 60) ? 0xffff0ff0 | (rnd(r) & 0xf00f) : bval(r);
 		x.dr7 = chance(r, 60) ? 0x400 | (rnd(r) & 0xffff2bff) : bval(r);
 		x.flags = chance(r, 90) ? 0 : (uint32_t)bval(r);
-		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " dr6=%#llx dr7=%#llx", (unsigned long long)x.dr6,
 			 (unsigned long long)x.dr7);
@@ -1438,7 +1445,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 	case G_MPSTATE: {
 		struct kvm_mp_state m = { chance(r, 80) ? rn(r, 12) : (uint32_t)bval(r) };
 
-		gr->arg = (uintptr_t)place(w, &m, sizeof(m), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &m, sizeof(m), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " mp=%u", m.mp_state);
 		return gr->arg;
@@ -1446,7 +1453,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 	case G_INTERRUPT: {
 		struct kvm_interrupt x = { chance(r, 80) ? rn(r, 256) : (uint32_t)bval(r) };
 
-		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &x, sizeof(x), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " irq=%u", x.irq);
 		return gr->arg;
@@ -1468,7 +1475,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 			memcpy(m->sigset + i, &set, 8);
 		}
 		memcpy(&set, m->sigset, 8);
-		gr->arg = (uintptr_t)place(w, m, 4 + 128, 8, true, d, dsz);
+		gr->arg = (uintptr_t)place(w, m, 4 + 128, 8, PL_NOLIVE, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " len=%u set=%#llx", m->len, (unsigned long long)set);
 		return gr->arg;
@@ -1476,7 +1483,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 	case G_U64PTR: {
 		uint64_t v = chance(r, 40) ? 0xfffbc000 : bval(r);
 
-		gr->arg = (uintptr_t)place(w, &v, 8, 8, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &v, 8, 8, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " val=%#llx", (unsigned long long)v);
 		return gr->arg;
@@ -1489,7 +1496,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		c.flags = chance(r, 80) ? 0 : (uint32_t)bval(r);
 		for (i = 0; i < 4; i++)
 			c.args[i] = chance(r, 50) ? rn(r, 4) : bval(r);
-		gr->arg = (uintptr_t)place(w, &c, sizeof(c), 6, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, &c, sizeof(c), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " cap=%u args0=%#llx", c.cap, (unsigned long long)c.args[0]);
 		return gr->arg;
@@ -1498,7 +1505,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		if (!size)
 			size = 64;
 		memset(big, 0xa5, size < sizeof(big) ? size : sizeof(big));
-		gr->arg = (uintptr_t)place(w, big, size < sizeof(big) ? size : sizeof(big), 12, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, big, size < sizeof(big) ? size : sizeof(big), 12, PL_ANY, d, dsz);
 		return gr->arg;
 	case G_BLOB:
 	default:
@@ -1510,7 +1517,7 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		if (size > sizeof(big))
 			size = sizeof(big);
 		fill_random(r, big, size);
-		gr->arg = (uintptr_t)place(w, big, size, 10, false, d, dsz);
+		gr->arg = (uintptr_t)place(w, big, size, 10, PL_ANY, d, dsz);
 		return gr->arg;
 	}
 }
@@ -1671,7 +1678,7 @@ static void op_random_ioctl(struct worker *w, const struct op *op)
 		if (sz > sizeof(buf))
 			sz = sizeof(buf);
 		fill_random(r, buf, sz);
-		arg = (uintptr_t)place(w, buf, sz, 15, false, desc, sizeof(desc));
+		arg = (uintptr_t)place(w, buf, sz, 15, PL_ANY, desc, sizeof(desc));
 	} else {
 		arg = bval(r);
 		snprintf(desc, sizeof(desc), "arg=%#lx", arg);
