@@ -74,12 +74,18 @@ static int __init rkvm_init(void)
 		return r;
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		rkvm_host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	r = rkvm_irqfd_init();
+	if (r) {
+		rkvm_vmx_exit();
+		return r;
+	}
 	preempt_notifier_inc();
 	rkvm_debugfs_init();
 	r = misc_register(&rkvm_dev);
 	if (r) {
 		rkvm_debugfs_exit();
 		preempt_notifier_dec();
+		rkvm_irqfd_exit();
 		rkvm_vmx_exit();
 	}
 	return r;
@@ -90,6 +96,8 @@ static void __exit rkvm_exit(void)
 	misc_deregister(&rkvm_dev);
 	rkvm_debugfs_exit();
 	preempt_notifier_dec();
+	rcu_barrier();		/* ioeventfds freed by call_rcu */
+	rkvm_irqfd_exit();
 	rkvm_vmx_exit();
 }
 

@@ -80,6 +80,9 @@ struct rkvm {
 	unsigned long tss_addr;
 	u64 ident_addr;
 	bool irqchip;			/* KVM_CREATE_IRQCHIP done */
+	spinlock_t irqfds_lock;		/* see irqfd.c */
+	struct list_head irqfds;
+	struct list_head ioeventfds;	/* RCU; writers hold kvm->lock */
 	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID */
 	u32 max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, 0: the default */
 	unsigned long nr_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (recorded) */
@@ -206,6 +209,16 @@ void rkvm_debugfs_init(void);
 void rkvm_debugfs_exit(void);
 void rkvm_debugfs_vm_create(struct rkvm *kvm);
 void rkvm_debugfs_vm_destroy(struct rkvm *kvm);
+
+/* irqfd.c, ioeventfd.c */
+int rkvm_irqfd(struct rkvm *kvm, const struct kvm_irqfd *args);
+void rkvm_irqfd_release(struct rkvm *kvm);
+int rkvm_irqfd_init(void);
+void rkvm_irqfd_exit(void);
+int rkvm_ioeventfd(struct rkvm *kvm, const struct kvm_ioeventfd *a);
+bool rkvm_ioeventfd_write(struct rkvm *kvm, bool pio, u64 addr, u32 len,
+			  u64 val);
+void rkvm_ioeventfd_release(struct rkvm *kvm);
 
 /* caps.c */
 int rkvm_check_extension(struct rkvm *kvm, long ext);

@@ -31,6 +31,8 @@ static void rkvm_destroy_vm(struct kref *ref)
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		rkvm_vcpu_destroy(kvm->vcpus[i]);
 	rkvm_ept_destroy(kvm);
+	rkvm_irqfd_release(kvm);
+	rkvm_ioeventfd_release(kvm);
 	rkvm_ioapic_free(kvm);
 	rkvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
@@ -158,6 +160,8 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct kvm_clear_dirty_log clear;
 	struct kvm_enable_cap cap;
 	struct kvm_irq_level irq;
+	struct kvm_ioeventfd ioev;
+	struct kvm_irqfd irqfd;
 	u64 ident_addr;
 	long r;
 
@@ -184,6 +188,14 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&cap, argp, sizeof(cap)))
 			return -EFAULT;
 		return rkvm_vm_enable_cap(kvm, &cap);
+	case KVM_IRQFD:
+		if (copy_from_user(&irqfd, argp, sizeof(irqfd)))
+			return -EFAULT;
+		return rkvm_irqfd(kvm, &irqfd);
+	case KVM_IOEVENTFD:
+		if (copy_from_user(&ioev, argp, sizeof(ioev)))
+			return -EFAULT;
+		return rkvm_ioeventfd(kvm, &ioev);
 	case KVM_CREATE_IRQCHIP:
 		return rkvm_create_irqchip(kvm);
 	case KVM_IRQ_LINE:
@@ -260,6 +272,9 @@ long rkvm_create_vm(unsigned long type)
 	mutex_init(&kvm->lock);
 	mutex_init(&kvm->slots_lock);
 	mutex_init(&kvm->mmu_lock);
+	spin_lock_init(&kvm->irqfds_lock);
+	INIT_LIST_HEAD(&kvm->irqfds);
+	INIT_LIST_HEAD(&kvm->ioeventfds);
 	atomic64_set(&kvm->tlb_gen, 0);
 	r = init_srcu_struct(&kvm->srcu);
 	if (r)

@@ -199,6 +199,8 @@ int rkvm_emulate_mmio(struct rkvm_vcpu *vcpu, u64 gpa, int dir)
 	case RKVM_OP_STOS:
 		rkvm_emulated_done(vcpu, insn);
 		val = rkvm_insn_src_value(insn, vcpu->regs);
+		if (rkvm_ioeventfd_write(vcpu->kvm, false, gpa, insn->size, val))
+			return RKVM_REENTER;
 		rkvm_mmio_exit(vcpu, gpa, insn->size, true, val);
 		return RKVM_TO_USER;
 	case RKVM_OP_LOAD:

@@ -64,6 +64,9 @@ int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 	} else {
 		u32 val = vcpu->regs[RKVM_RAX];
 
+		/* a doorbell with an eventfd: signal it and stay in the guest */
+		if (rkvm_ioeventfd_write(vcpu->kvm, true, port, size, val))
+			return RKVM_REENTER;
 		memcpy(rkvm_pio_data(vcpu), &val, size);
 		rkvm_io_exit(vcpu, KVM_EXIT_IO_OUT, port, size, 1);
 	}
