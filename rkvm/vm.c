@@ -115,9 +115,9 @@ static int rkvm_irq_line(struct rkvm *kvm, struct kvm_irq_level *l, bool status)
 
 	if (!READ_ONCE(kvm->irqchip))
 		return -ENXIO;
-	r = rkvm_ioapic_set_irq(kvm, l->irq, l->level);
-	if (r < 0)
-		return r;
+	/* a GSI with no route reaches nothing, as with KVM's default table */
+	r = l->irq < KVM_IOAPIC_NUM_PINS ?
+	    rkvm_ioapic_set_irq(kvm, l->irq, l->level) : -1;
 	if (status)
 		l->status = r;
 	return 0;

@@ -31,21 +31,28 @@
 				 RTE_LOGICAL | (1ull << 13) | RTE_LEVEL | \
 				 RTE_MASKED)
 
-/* Send pin @pin's message; caller holds the lock. */
-static void ioapic_deliver(struct rkvm *kvm, int pin)
+/*
+ * Send pin @pin's message; caller holds the lock. Returns the APICs that
+ * took it, -1 if none was named.
+ */
+static int ioapic_deliver(struct rkvm *kvm, int pin)
 {
 	u64 *e = &kvm->ioapic->s.redirtbl[pin].bits;
 
 	if (*e & RTE_MASKED)
-		return;
+		return -1;
 	if (*e & RTE_LEVEL)
 		*e |= RTE_REMOTE_IRR;
-	rkvm_deliver_irq(kvm, RTE_DEST(*e), *e & RTE_LOGICAL,
-			 RTE_DELIVERY(*e) << 8, RTE_VECTOR(*e), *e & RTE_LEVEL,
-			 NULL, 0);
+	return rkvm_deliver_irq(kvm, RTE_DEST(*e), *e & RTE_LOGICAL,
+				RTE_DELIVERY(*e) << 8, RTE_VECTOR(*e),
+				*e & RTE_LEVEL, NULL, 0);
 }
 
-/* Drive a pin; returns 1 if the interrupt was delivered (or coalesced 0). */
+/*
+ * Drive a pin. Returns what KVM_IRQ_LINE_STATUS reports: the APICs that
+ * took the interrupt, 0 if it coalesced with one pending, -1 if masked or
+ * no APIC was named.
+ */
 int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
 {
 	struct rkvm_ioapic *io = kvm->ioapic;
@@ -53,25 +60,22 @@ int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
 	int ret = 0;
 	u64 e;
 
-	if (pin >= IOAPIC_PINS)
-		return -EINVAL;
 	spin_lock(&io->lock);
 	e = io->s.redirtbl[pin].bits;
 	if (e & RTE_LEVEL) {
 		if (level) {
 			io->s.irr |= bit;
-			if (!(e & RTE_REMOTE_IRR) && !(e & RTE_MASKED)) {
-				ioapic_deliver(kvm, pin);
-				ret = 1;
-			}
+			if (!(e & RTE_REMOTE_IRR))
+				ret = ioapic_deliver(kvm, pin);
 		} else {
 			io->s.irr &= ~bit;
-		}
-	} else {
-		if (level && !(io->s.irr & bit) && !(e & RTE_MASKED)) {
-			ioapic_deliver(kvm, pin);
 			ret = 1;
 		}
+	} else {
+		if (level && !(io->s.irr & bit))
+			ret = ioapic_deliver(kvm, pin);
+		else if (!level)
+			ret = 1;
 		if (level)
 			io->s.irr |= bit;
 		else

@@ -115,8 +115,9 @@ bool rkvm_lapic_accept(struct rkvm_vcpu *vcpu, u32 mode, u8 vector,
 	switch (mode) {
 	case APIC_DM_FIXED:
 	case APIC_DM_LOWEST:
-		if (vector < 16)
-			return false;	/* illegal vector: dropped */
+		/* a software-disabled APIC takes no fixed interrupts (as KVM) */
+		if (vector < 16 || !apic_sw_enabled(a))
+			return false;
 		if (level_trig)
 			set_bit(vector & 31, vec_word(a, APIC_TMR, vector));
 		else
@@ -210,13 +211,14 @@ bool rkvm_lapic_match_dest(struct rkvm_vcpu *vcpu, u32 dest, bool logical)
 /*
  * Deliver an interrupt message to the vCPUs it names. @shorthand is the
  * ICR's (0 none, 1 self, 2 all including self, 3 all but self); lowest
- * priority goes to the first match.
+ * priority goes to the first match. Returns how many APICs accepted it,
+ * or -1 if none was named (KVM_IRQ_LINE_STATUS reports it).
  */
-void rkvm_deliver_irq(struct rkvm *kvm, u32 dest, bool logical, u32 mode,
-		      u8 vector, bool level_trig, struct rkvm_vcpu *src,
-		      int shorthand)
+int rkvm_deliver_irq(struct rkvm *kvm, u32 dest, bool logical, u32 mode,
+		     u8 vector, bool level_trig, struct rkvm_vcpu *src,
+		     int shorthand)
 {
-	int i, n = READ_ONCE(kvm->nr_vcpus);
+	int i, n = READ_ONCE(kvm->nr_vcpus), r = -1;
 
 	for (i = 0; i < n; i++) {
 		struct rkvm_vcpu *v = READ_ONCE(kvm->vcpus[i]);
@@ -240,10 +242,15 @@ void rkvm_deliver_irq(struct rkvm *kvm, u32 dest, bool logical, u32 mode,
 		}
 		if (!hit)
 			continue;
-		if (rkvm_lapic_accept(v, mode, vector, level_trig) &&
-		    mode == APIC_DM_LOWEST)
-			break;
+		if (r < 0)
+			r = 0;
+		if (rkvm_lapic_accept(v, mode, vector, level_trig)) {
+			r++;
+			if (mode == APIC_DM_LOWEST)
+				break;
+		}
 	}
+	return r;
 }
 
 static void apic_send_ipi(struct rkvm_vcpu *vcpu, u32 low, u32 dest)

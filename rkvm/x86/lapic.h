@@ -54,9 +54,9 @@ bool rkvm_lapic_accept(struct rkvm_vcpu *vcpu, u32 delivery_mode, u8 vector,
 int rkvm_lapic_pending_vector(struct rkvm_vcpu *vcpu);
 void rkvm_lapic_ack(struct rkvm_vcpu *vcpu, int vector);
 bool rkvm_lapic_match_dest(struct rkvm_vcpu *vcpu, u32 dest, bool logical);
-void rkvm_deliver_irq(struct rkvm *kvm, u32 dest, bool logical, u32 mode,
-		      u8 vector, bool level_trig, struct rkvm_vcpu *src,
-		      int shorthand);
+int rkvm_deliver_irq(struct rkvm *kvm, u32 dest, bool logical, u32 mode,
+		     u8 vector, bool level_trig, struct rkvm_vcpu *src,
+		     int shorthand);
 void rkvm_lapic_timer_deliver(struct rkvm_vcpu *vcpu);
 
 int rkvm_get_lapic(struct rkvm_vcpu *vcpu, struct kvm_lapic_state *s);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * irqchip: the in-kernel interrupt controllers (api.rst: KVM_CREATE_IRQCHIP,
+ * KVM_IRQ_LINE[_STATUS], KVM_GET/SET_IRQCHIP, KVM_IRQFD, KVM_IOEVENTFD) seen
+ * by a 32-bit guest: IOAPIC pins and irqfds deliver to the local APIC, whose
+ * vector runs the guest's IDT handler (which EOIs through the xAPIC page),
+ * the APIC timer fires, a HLT sleeps in the kernel until an interrupt, and
+ * ioeventfds swallow matching doorbell writes.
+ *
+ * Handlers are stubs at HANDLER_GPA + vector * 32: report the vector on
+ * port 0x11, write the APIC's EOI register, report 0x55 on port 0x10 (so
+ * the EOI is known to have completed) and stop. They do not IRET: the
+ * development host's KVM cannot emulate a 32-bit IRET.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kvm_util.h"
+
+#define HANDLER_GPA	0x9000UL
+#define PORT_MAIN	0x10
+#define PORT_HANDLER	0x11
+#define MMIO_DOORBELL	0xd0000000UL
+
+static void write_handlers(struct kvm_vm *vm)
+{
+	uint8_t *h = gpa_to_hva(vm, HANDLER_GPA);
+	int v;
+
+	for (v = 0; v < 256; v++) {
+		static const uint8_t eoi[] = {	/* movl $0, 0xfee000b0 */
+			0xc7, 0x05, 0xb0, 0x00, 0xe0, 0xfe, 0, 0, 0, 0,
+		};
+		uint8_t *p = h + v * 32;
+
+		p[0] = 0xb0;			/* mov $v, %al */
+		p[1] = v;
+		p[2] = 0xe6;			/* out %al, $0x11 */
+		p[3] = PORT_HANDLER;
+		memcpy(p + 4, eoi, sizeof(eoi));
+		p[14] = 0xb0;			/* mov $0x55, %al */
+		p[15] = 0x55;
+		p[16] = 0xe6;			/* out %al, $0x10 */
+		p[17] = PORT_MAIN;
+		p[18] = 0xfa;			/* cli */
+		p[19] = 0xf4;			/* hlt */
+	}
+}
+
+static void write_idt32(struct kvm_vcpu *vcpu)
+{
+	uint32_t *idt = gpa_to_hva(vcpu->vm, IDT_GPA);
+	struct kvm_sregs s;
+	int v;
+
+	for (v = 0; v < 256; v++) {
+		uint32_t off = HANDLER_GPA + v * 32;
+
+		idt[v * 2] = (SEL_CODE32 << 16) | (off & 0xffff);
+		idt[v * 2 + 1] = (off & 0xffff0000) | 0x8e00;
+	}
+	vcpu_get_sregs(vcpu, &s);
+	s.idt.base = IDT_GPA;
+	s.idt.limit = 256 * 8 - 1;
+	vcpu_set_sregs(vcpu, &s);
+}
+
+/* A VM with an in-kernel irqchip and one 32-bit vCPU running @code. */
+static struct kvm_vcpu *irqchip_guest(const void *code, size_t len)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu;
+
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(vm, 0);
+	vm_load(vm, CODE_GPA, code, len);
+	vcpu_setup_pm32(vcpu, CODE_GPA, false);
+	write_handlers(vm);
+	write_idt32(vcpu);
+	return vcpu;
+}
+
+/* Point IOAPIC pin @pin at @vector: fixed, physical APIC 0, edge. */
+static void route_pin(struct kvm_vm *vm, int pin, int vector)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	chip.chip.ioapic.redirtbl[pin].bits = vector;
+	EXPECT_OK(ioctl(vm->fd, KVM_SET_IRQCHIP, &chip));
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	TEST_ASSERT(chip.chip.ioapic.redirtbl[pin].bits == (uint64_t)vector,
+		    "redirection entry %d reads 0x%llx", pin,
+		    (unsigned long long)chip.chip.ioapic.redirtbl[pin].bits);
+}
+
+/* The handler reports @vector, EOIs, then reports 0x55. */
+static void expect_handler_then_main(struct kvm_vcpu *vcpu, int vector)
+{
+	uint32_t v = vcpu_run_out(vcpu, PORT_HANDLER, 1);
+
+	TEST_ASSERT(v == (uint32_t)vector, "handler vector 0x%x, expected 0x%x",
+		    v, vector);
+	v = vcpu_run_out(vcpu, PORT_MAIN, 1);
+	TEST_ASSERT(v == 0x55, "handler after its EOI: 0x%x", v);
+}
+
+/*
+ * Enable the APIC (SVR: a software-disabled APIC drops fixed interrupts),
+ * say so on port 0x12, then open interrupts and wait for one.
+ */
+GUEST_CODE(g_wait_irq, ".code32",
+	"movl $0x1ff, 0xfee000f0\n"
+	"movb $1, %al\n"
+	"outb %al, $0x12\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"hlt\n");
+
+static void create_rules(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vm *vm2 = vm_create(GUEST_MEM_SIZE);
+	struct kvm_irq_level l = { .irq = 5, .level = 1 };
+
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_IRQ_LINE, &l), ENXIO);
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0), EEXIST);
+	vcpu_create(vm2, 0);
+	EXPECT_ERRNO(ioctl(vm2->fd, KVM_CREATE_IRQCHIP, 0), EINVAL);
+}
+
+static void interrupt_enxio(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_wait_irq,
+					      GUEST_CODE_SIZE(g_wait_irq));
+	struct kvm_interrupt irq = { .irq = 0x30 };
+
+	EXPECT_ERRNO(ioctl(vcpu->fd, KVM_INTERRUPT, &irq), ENXIO);
+}
+
+static void irq_line(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_wait_irq,
+					      GUEST_CODE_SIZE(g_wait_irq));
+	struct kvm_irq_level l = { .irq = 16, .level = 1 };
+
+	/* pins 16-23: KVM's PIC drives GSIs 0-15 too (LINT0 is ExtINT) */
+	route_pin(vcpu->vm, 16, 0x30);
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "APIC enabled");
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_IRQ_LINE_STATUS, &l));
+	TEST_ASSERT(l.status == 1, "KVM_IRQ_LINE_STATUS: status %d", l.status);
+	l.irq = 16;
+	l.level = 0;
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_IRQ_LINE, &l));
+	expect_handler_then_main(vcpu, 0x30);
+}
+
+static void irqfd(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_wait_irq,
+					      GUEST_CODE_SIZE(g_wait_irq));
+	int efd = eventfd(0, EFD_CLOEXEC);
+	struct kvm_irqfd args = { .fd = efd, .gsi = 17 };
+	uint64_t one = 1;
+
+	TEST_ASSERT(efd >= 0, "eventfd: %s", errno_name(errno));
+	route_pin(vcpu->vm, 17, 0x31);
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_IRQFD, &args));
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "APIC enabled");
+	TEST_ASSERT(write(efd, &one, sizeof(one)) == sizeof(one), "eventfd write");
+	/* the guest halts in the kernel until the irqfd's interrupt comes */
+	expect_handler_then_main(vcpu, 0x31);
+	args.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_IRQFD, &args));
+	close(efd);
+}
+
+/* LVT timer one-shot, vector 0x32, divide by 1, a short count. */
+GUEST_CODE(g_timer, ".code32",
+	"movl $0x1ff, 0xfee000f0\n"
+	"movl $0x32, 0xfee00320\n"
+	"movl $0xb, 0xfee003e0\n"
+	"movl $100000, 0xfee00380\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"hlt\n");
+
+static void apic_timer(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_timer, GUEST_CODE_SIZE(g_timer));
+
+	expect_handler_then_main(vcpu, 0x32);
+}
+
+/* Two writes to a port and two to an MMIO doorbell; the first of each matches. */
+GUEST_CODE(g_doorbells, ".code32",
+	"movb $0x42, %al\n"
+	"outb %al, $0x90\n"
+	"movb $0x43, %al\n"
+	"outb %al, $0x90\n"
+	"movl $0x42, 0xd0000000\n"
+	"movl $0x43, 0xd0000000\n"
+	"hlt\n");
+
+static void ioeventfds(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = vcpu_create(vm, 0);
+	int pfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int mfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct kvm_ioeventfd pio = {
+		.datamatch = 0x42, .addr = 0x90, .len = 1, .fd = pfd,
+		.flags = KVM_IOEVENTFD_FLAG_PIO | KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	struct kvm_ioeventfd mmio = {
+		.datamatch = 0x42, .addr = MMIO_DOORBELL, .len = 4, .fd = mfd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	struct kvm_ioeventfd bad = pio;
+	uint64_t n = 0;
+
+	vm_load_code(vm, CODE_GPA, g_doorbells);
+	vcpu_setup_pm32(vcpu, CODE_GPA, false);
+	EXPECT_OK(ioctl(vm->fd, KVM_IOEVENTFD, &pio));
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_IOEVENTFD, &pio), EEXIST);
+	EXPECT_OK(ioctl(vm->fd, KVM_IOEVENTFD, &mmio));
+	bad.len = 3;
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_IOEVENTFD, &bad), EINVAL);
+
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x90, 1) == 0x43,
+		    "the non-matching port write exits");
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		    vcpu->run->mmio.phys_addr == MMIO_DOORBELL &&
+		    vcpu->run->mmio.is_write &&
+		    *(uint32_t *)vcpu->run->mmio.data == 0x43,
+		    "the non-matching MMIO write exits (%s)",
+		    exit_reason_name(vcpu->run->exit_reason));
+	TEST_ASSERT(read(pfd, &n, sizeof(n)) == sizeof(n) && n == 1,
+		    "port eventfd count %llu", (unsigned long long)n);
+	n = 0;
+	TEST_ASSERT(read(mfd, &n, sizeof(n)) == sizeof(n) && n == 1,
+		    "MMIO eventfd count %llu", (unsigned long long)n);
+	pio.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+	EXPECT_OK(ioctl(vm->fd, KVM_IOEVENTFD, &pio));
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_IOEVENTFD, &pio), ENOENT);
+}
+
+static const struct kvm_test tests[] = {
+	{ "KVM_CREATE_IRQCHIP once, before vCPUs; KVM_IRQ_LINE needs it",
+	  create_rules },
+	{ "KVM_INTERRUPT with an in-kernel irqchip gives ENXIO", interrupt_enxio },
+	{ "KVM_IRQ_LINE through the IOAPIC runs the guest's handler", irq_line },
+	{ "an irqfd wakes a halted guest", irqfd },
+	{ "the APIC timer fires (one-shot)", apic_timer },
+	{ "ioeventfds swallow matching port and MMIO writes", ioeventfds },
+};
+
+int main(int argc, char **argv)
+{
+	return ksft_main(argc, argv, tests, ARRAY_SIZE(tests));
+}
