@@ -251,8 +251,15 @@ static void vm_slot(struct vm *vm, int slot, uint64_t gpa, void *hva,
 		    strerror(errno));
 }
 
-/* a vCPU in 32-bit protected mode with flat segments, paging off */
-static void vm_vcpu(struct vm *vm, int with_cpuid)
+static void vm_vcpu_create(struct vm *vm)
+{
+	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		die("KVM_CREATE_VCPU: %s", strerror(errno));
+}
+
+/* kvm_run mapped; 32-bit protected mode with flat segments, paging off */
+static void vm_vcpu_setup(struct vm *vm, int with_cpuid)
 {
 	struct kvm_segment code = {
 		.base = 0, .limit = 0xffffffff, .selector = 8, .type = 11,
@@ -261,9 +268,6 @@ static void vm_vcpu(struct vm *vm, int with_cpuid)
 	struct kvm_segment data = code;
 	struct kvm_sregs s;
 
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
-		die("KVM_CREATE_VCPU: %s", strerror(errno));
 	vm->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		       vm->vcpu, 0);
 	if (vm->run == MAP_FAILED)
@@ -281,6 +285,12 @@ static void vm_vcpu(struct vm *vm, int with_cpuid)
 	s.efer = 0;
 	if (ioctl(vm->vcpu, KVM_SET_SREGS, &s))
 		die("KVM_SET_SREGS: %s", strerror(errno));
+}
+
+static void vm_vcpu(struct vm *vm, int with_cpuid)
+{
+	vm_vcpu_create(vm);
+	vm_vcpu_setup(vm, with_cpuid);
 }
 
 static void vm_regs(struct vm *vm, uint64_t esi, uint64_t edi, uint64_t ebx)
@@ -493,39 +503,93 @@ static int cmd_exits(unsigned long n)
 
 /* ---- lifecycle ----------------------------------------------------------- */
 
-static void lifecycle_once(char *low)
-{
-	struct vm vm;
+/* the steps of one lifecycle, host TSC cycles */
+enum { LC_CREATE_VM, LC_SLOT, LC_CREATE_VCPU, LC_SETUP, LC_RUN, LC_DESTROY, LC_STEPS };
+static const char *const lc_names[LC_STEPS] = {
+	"create_vm", "set_memory_region", "create_vcpu", "mmap_sregs_regs", "run_to_hlt",
+	"destroy",
+};
 
+static void lifecycle_once(char *low, uint64_t *steps)
+{
+	uint64_t t[LC_STEPS + 1];
+	struct vm vm;
+	int i;
+
+	t[0] = rdtsc();
 	vm_create(&vm);
+	t[1] = rdtsc();
 	vm_slot(&vm, 0, 0, low, 0x10000, 0);
-	vm_vcpu(&vm, 0);
+	t[2] = rdtsc();
+	vm_vcpu_create(&vm);
+	t[3] = rdtsc();
+	vm_vcpu_setup(&vm, 0);
 	vm_regs(&vm, 0, 0, 0);
+	t[4] = rdtsc();
 	vm_run(&vm);
+	t[5] = rdtsc();
 	vm_destroy(&vm);
+	t[6] = rdtsc();
+	for (i = 0; steps && i < LC_STEPS; i++)
+		steps[i] = t[i + 1] - t[i];
 }
 
-static int cmd_lifecycle(unsigned long n)
+static double lifecycle_loop(char *low, unsigned long n, uint64_t *c,
+			     uint64_t (*steps)[LC_STEPS])
 {
-	char *low = alloc_mem(LOW_SIZE, 0, 1);
-	uint64_t *c = calloc(n, sizeof(*c)), t;
 	unsigned long i;
-	double t0, t1;
+	uint64_t t;
+	double t0;
 
-	load_prog(low, guest_hlt, guest_hlt_end);
 	for (i = 0; i < 2; i++)		/* warm up */
-		lifecycle_once(low);
+		lifecycle_once(low, NULL);
 	t0 = now();
 	for (i = 0; i < n; i++) {
 		t = rdtsc();
-		lifecycle_once(low);
+		lifecycle_once(low, steps ? steps[i] : NULL);
 		c[i] = rdtsc() - t;
 	}
-	t1 = now();
-	printf("PERF %s lifecycle_per_s %.2f\n", label, n / (t1 - t0));
+	return now() - t0;
+}
+
+/*
+ * Alone, every lifecycle is the first and the last VM (VMX turned on and
+ * off each time); with a second, idle VM kept open, VMX stays on.
+ */
+static int cmd_lifecycle(unsigned long n)
+{
+	char *low = alloc_mem(LOW_SIZE, 0, 1);
+	uint64_t *c = calloc(n, sizeof(*c)), (*steps)[LC_STEPS] = calloc(n, sizeof(*steps));
+	unsigned long i;
+	struct vm keep;
+	double t;
+	int j;
+
+	load_prog(low, guest_hlt, guest_hlt_end);
+	t = lifecycle_loop(low, n, c, NULL);
+	printf("PERF %s lifecycle_per_s %.2f\n", label, n / t);
 	printf("PERF %s lifecycle_cycles %" PRIu64 "\n", label, median_u64(c, n));
 	printf("INFO %s lifecycle: %lu in %.3f s, host TSC cycles per VM min %" PRIu64
-	       " median %" PRIu64 " max %" PRIu64 "\n", label, n, t1 - t0,
+	       " median %" PRIu64 " max %" PRIu64 "\n", label, n, t,
+	       c[0], c[n / 2], c[n - 1]);
+	vm_create(&keep);
+	t = lifecycle_loop(low, n, c, steps);
+	vm_destroy(&keep);
+	for (j = 0; j < LC_STEPS; j++) {
+		for (i = 0; i < n; i++)
+			c[i] = steps[i][j];
+		printf("PERF %s lc_%s %" PRIu64 "\n", label, lc_names[j],
+		       median_u64(c, n));
+	}
+	for (i = 0; i < n; i++) {
+		c[i] = 0;
+		for (j = 0; j < LC_STEPS; j++)
+			c[i] += steps[i][j];
+	}
+	printf("PERF %s lifecycle_keep_per_s %.2f\n", label, n / t);
+	printf("PERF %s lifecycle_keep_cycles %" PRIu64 "\n", label, median_u64(c, n));
+	printf("INFO %s lifecycle_keep (another VM open): %lu in %.3f s, host TSC cycles per VM min %"
+	       PRIu64 " median %" PRIu64 " max %" PRIu64 "\n", label, n, t,
 	       c[0], c[n / 2], c[n - 1]);
 	return 0;
 }

@@ -29,8 +29,13 @@
 #   PERF_MEM [1024]     bench RAM in MiB;  PERF_TIMEOUT [3000] bench limit (s)
 #   PERF_OUT [build/perf]   logs and data;  PERF_DOC [docs/benchmarks.md]
 #   PERF_IMG [docs/img]     where the plots go
-#   PERF_RKVM_KO [rkvm.ko]  the module to measure (e.g. one built from a
-#                       clean checkout of HEAD while others edit rkvm/)
+#   PERF_RKVM_COMMIT    measure rkvm.ko built from a clean export of this
+#                       commit (git archive into a private temporary
+#                       directory) instead of the working tree's rkvm.ko;
+#                       for numbers that belong to a commit while others
+#                       edit rkvm/
+#   PERF_RKVM_KO [rkvm.ko]  or: the module to measure; PERF_RKVM_KO_FROM
+#                       says what it was built from
 #   PERF_REPORT_ONLY=1  only rerun the report from PERF_OUT's last log
 # Exit status: 0 when every measurement ran and the bench verdict was clean.
 set -u
@@ -82,6 +87,19 @@ have_mvm=0
 [ -x "$BIN/mini-vmm" ] && [ -f "$BIN/mini-vmm-examples/hello.elf" ] && have_mvm=1
 [ $have_mvm = 1 ] || say "warning: build/bin/mini-vmm is not built (make tools): no mini-VMM figures"
 
+if [ -n "${PERF_RKVM_COMMIT:-}" ]; then
+	rev=$(git -C "$root" rev-parse --short "$PERF_RKVM_COMMIT^{commit}") ||
+		{ say "no commit $PERF_RKVM_COMMIT"; exit 1; }
+	kodir=$(mktemp -d /tmp/rkvm-perf-ko.XXXXXX) || exit 1
+	trap 'rm -rf "$kodir"' EXIT
+	say "building rkvm.ko from a clean export of $rev"
+	git -C "$root" archive "$rev" | tar -x -C "$kodir" &&
+		make -C "$kodir" module > "$OUT/module-build.log" 2>&1 ||
+		{ say "building rkvm.ko at $rev failed ($OUT/module-build.log)"; exit 1; }
+	KO=$kodir/rkvm.ko
+	PERF_RKVM_KO_FROM="a clean export (git archive) of commit $rev"
+fi
+
 # ---- metadata -----------------------------------------------------------------------
 rm -f "$OUT"/mvm-host.* "$OUT/bench.log" "$OUT/meta"
 {
@@ -90,7 +108,8 @@ rm -f "$OUT"/mvm-host.* "$OUT/bench.log" "$OUT/meta"
 	echo "rkvm_dirty=$(git -C "$root" status --porcelain -- rkvm Kbuild 2>/dev/null | wc -l)"
 	echo "rkvm_ko=$([ "$KO" = "$root/rkvm.ko" ] && echo tree || echo "$KO")"
 	echo "rkvm_ko_date=$(date -u -r "$KO" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo missing)"
-	echo "rkvm_ko_srcversion=$(modinfo -F srcversion "$KO" 2>/dev/null || echo '?')"
+	echo "rkvm_ko_sha=$(sha256sum "$KO" 2>/dev/null | cut -c1-12)"
+	echo "rkvm_ko_from=${PERF_RKVM_KO_FROM:-}"
 	echo "kver=$("$root/bench/kver.sh" 2>/dev/null || echo '?')"
 	echo "bochs=$(dpkg-query -W -f='${Version}' bochs 2>/dev/null || echo '?')"
 	echo "reps=$REPS"
@@ -215,7 +234,9 @@ bench_pid=$!
 seen=0
 show_progress() {
 	[ -f "$log" ] || return
-	tr -d '\r' < "$log" | grep -E '^(PERF-STEP|FAIL|kvmperf:|PERF-DONE)' > "$OUT/progress.txt"
+	# complete lines only: the console is still being written
+	head -n "$(wc -l < "$log")" "$log" | tr -d '\r' |
+		grep -E '^(PERF-STEP|FAIL|kvmperf:|PERF-DONE)' > "$OUT/progress.txt"
 	n=$(wc -l < "$OUT/progress.txt")
 	if [ "$n" -gt "$seen" ]; then
 		tail -n +$((seen + 1)) "$OUT/progress.txt" | head -n $((n - seen)) |
