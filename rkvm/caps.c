@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/caps.c - the capability table. KVM_CHECK_EXTENSION answers from it
+ * The capability table. KVM_CHECK_EXTENSION answers from it
  * and nothing else, so what is reported is what is implemented: a
  * capability enters this table in the same change that makes it work.
  */

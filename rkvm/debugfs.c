@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/debugfs.c - counters for people and tests: /sys/kernel/debug/rkvm/
+ * Counters for people and tests: /sys/kernel/debug/rkvm/
  * holds one directory per VM, "<pid>-<n>", with the EPT mapping counts
  * (pages_4k, pages_2m, ept_tables). Values are read without locks: a
  * snapshot, not a transaction.

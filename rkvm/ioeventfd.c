@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/ioeventfd.c - KVM_IOEVENTFD: a guest write to a port or an MMIO
+ * KVM_IOEVENTFD: a guest write to a port or an MMIO
  * address (optionally of one length and value) signals an eventfd and goes
  * back to the guest, with no exit to userspace: virtio's doorbells.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/irqfd.c - KVM_IRQFD: an eventfd whose signal pulses a GSI of the
+ * KVM_IRQFD: an eventfd whose signal pulses a GSI of the
  * in-kernel irqchip, with no exit to userspace. The eventfd's wait queue
  * calls us in whatever context signalled it (often with a spinlock held),
  * so the interrupt is raised from a work item.

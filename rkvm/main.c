@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/main.c - module init/exit, the /dev/rust_kvm misc device and the
+ * Module init/exit, the /dev/rust_kvm misc device and the
  * system-fd ioctls.
  */
 #define pr_fmt(fmt) "rkvm: " fmt

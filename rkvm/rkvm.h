@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/rkvm.h - the VM and vCPU objects and the interfaces between the
+ * The VM and vCPU objects and the interfaces between the
  * module's parts (device, VM, vCPU, VMX, MMU, x86 model).
  */
 #ifndef RKVM_RKVM_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vcpu.c - the vCPU object: creation, its fd and mmap of kvm_run, the
+ * The vCPU object: creation, its fd and mmap of kvm_run, the
  * vCPU ioctls (each unpacks its argument and calls a named function),
  * loading on a CPU (preempt notifiers), and teardown.
  *

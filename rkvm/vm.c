@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vm.c - the VM object: KVM_CREATE_VM, its fd and ioctls, and its
+ * The VM object: KVM_CREATE_VM, its fd and ioctls, and its
  * reference-counted lifetime. The VM fd and every vCPU fd hold a reference;
  * the last one frees the vCPUs, the EPT tables and the memslots, and lets
  * the CPUs leave VMX operation when no VM is left.

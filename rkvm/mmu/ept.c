@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/mmu/ept.c - the VM's EPT tables: one range walker that serves
+ * The VM's EPT tables: one range walker that serves
  * zapping and teardown, the walk to a 4 KiB entry that serves mapping, the
  * EPT-violation handler that maps a guest page from its memslot (logging it
  * when the slot logs dirty pages), and remote TLB invalidation. Every present leaf holds one reference on its page.
@@ -375,6 +375,7 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	/* the host may have unmapped the page since we looked it up: retry */
 	if (atomic_read(&kvm->mmu_invalidate_in_progress))
 		goto unlock;
+	/* the count before the sequence: pairs with invalidate_range_end */
 	smp_rmb();
 	if (seq != atomic_long_read(&kvm->mmu_invalidate_seq))
 		goto unlock;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/mmu/ept_bits.h - pure logic: the EPT entry and EPTP formats
+ * Pure logic: the EPT entry and EPTP formats
  * (SDM Vol. 3 29.3.2) and index arithmetic. No kernel headers, so the host
  * test tier checks the very same encodings.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/mmu/memslot.c - memslots: KVM_SET_USER_MEMORY_REGION with KVM's
+ * Memslots: KVM_SET_USER_MEMORY_REGION with KVM's
  * rules (create, delete, move, flags), lookup of a guest frame by binary
  * search over the slots sorted by base, dirty logging (KVM_GET_DIRTY_LOG,
  * by EPT write protection), and guest-physical reads/writes.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/mmu/memslot_lookup.h - pure logic: a memslot, and lookup of a guest
+ * Pure logic: a memslot, and lookup of a guest
  * frame in an array of slots sorted by base frame (binary search, so the
  * cost grows with log2 of the slot count). No kernel headers: the host test
  * tier compiles it unchanged.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/mmu/notifier.c - MMU notifiers: when the host unmaps, migrates,
+ * MMU notifiers: when the host unmaps, migrates,
  * reclaims, merges or frees a page of the VM owner's address space, the
  * EPT entries of every guest frame backed by it are zapped first (and the
  * TLBs flushed), so the guest sees the new contents on its next access and
@@ -76,6 +76,7 @@ static void rkvm_mn_invalidate_range_end(struct mmu_notifier *mn,
 	 * count at zero also sees the new sequence and retries.
 	 */
 	atomic_long_inc(&kvm->mmu_invalidate_seq);
+	/* the sequence before the count: pairs with the fault's smp_rmb() */
 	smp_mb__before_atomic();
 	atomic_dec(&kvm->mmu_invalidate_in_progress);
 }

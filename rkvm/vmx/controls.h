@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/vmx/controls.h - pure logic: fitting VMX control words and CR0/CR4
+ * Pure logic: fitting VMX control words and CR0/CR4
  * values to what the capability MSRs allow. No hardware access, so the host
  * test tier compiles it unchanged.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vmx/exit.c - the exit-reason table and its handlers. Each handler
+ * The exit-reason table and its handlers. Each handler
  * returns RKVM_REENTER, RKVM_TO_USER with kvm_run filled, or -errno; every
  * reason without a handler lands in one place that reports
  * KVM_EXIT_INTERNAL_ERROR with the raw reason.
@@ -238,9 +238,9 @@ static int rkvm_exit_cr(struct rkvm_vcpu *vcpu)
 				return RKVM_TO_USER;
 			}
 			return RKVM_REENTER;
-		} else {
-			break;
 		}
+		if (cr != 0 && cr != 4)
+			break;
 		if (!fault)
 			rkvm_skip_instruction(vcpu);
 		break;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/vmx/exit.h - what the run loop and the exit handlers share: handler
+ * What the run loop and the exit handlers share: handler
  * results, event queueing and instruction skipping.
  */
 #ifndef RKVM_VMX_EXIT_H

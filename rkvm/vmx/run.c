@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vmx/run.c - the run loop behind KVM_RUN: finish what userspace was
+ * The run loop behind KVM_RUN: finish what userspace was
  * asked to complete, then enter the guest until an exit needs userspace,
  * with host state switched lazily (once per stay on a CPU, not per exit)
  * and events injected before each entry.
@@ -26,8 +26,6 @@
 #include "x86/msr.h"
 #include "x86/io.h"
 #include "x86/lapic.h"
-
-void rkvm_do_nmi_irqoff(unsigned long handler);
 
 static inline u16 rkvm_store_ldt(void)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vmx/vmcs.c - building a vCPU's VMCS: execution controls, the MSR
+ * Building a vCPU's VMCS: execution controls, the MSR
  * bitmap, host state (per CPU and per entry), and the guest's architectural
  * reset state.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/vmx/vmcs.h - constants of the VMCS rkvm builds.
+ * Constants of the VMCS rkvm builds.
  */
 #ifndef RKVM_VMX_VMCS_H
 #define RKVM_VMX_VMCS_H

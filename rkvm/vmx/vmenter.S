@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/vmx/vmenter.S - the world switch: save the host's callee-saved
+ * The world switch: save the host's callee-saved
  * registers, load the guest's general-purpose registers, VMLAUNCH or
  * VMRESUME, and at the VM exit (HOST_RIP) store the guest's registers and
  * return to C. Also the trampoline that hands an NMI taken in the guest to

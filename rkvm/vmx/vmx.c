@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/vmx/vmx.c - VMX feature detection from the capability MSRs, VMXON and
+ * VMX feature detection from the capability MSRs, VMXON and
  * VMXOFF on every online CPU while at least one VM exists, CPU hotplug,
  * reboot and suspend (crash and kexec need nothing of ours: the kernel's
  * emergency path leaves VMX itself, and its one virtualization callback
@@ -37,7 +37,7 @@ struct rkvm_cpu_state {
 
 static DEFINE_PER_CPU(struct rkvm_cpu_state, rkvm_cpu);
 
-/* Number of VMs; VMX is on on every online CPU while it is non-zero. */
+/* Number of VMs; every online CPU is in VMX operation while non-zero. */
 static DEFINE_MUTEX(rkvm_vmx_users_lock);
 static int rkvm_vmx_users;
 static enum cpuhp_state rkvm_cpuhp_state;
@@ -229,22 +229,25 @@ static int rkvm_cpu_vmx_on(void)
 {
 	struct rkvm_cpu_state *st = this_cpu_ptr(&rkvm_cpu);
 	u64 pa = __pa(st->vmxon_region);
+	u8 failed = 1;
 
 	if (st->on)
 		return 0;
 	if (cr4_read_shadow() & X86_CR4_VMXE)
 		return -EBUSY;	/* another hypervisor holds VMX here */
 	cr4_set_bits(X86_CR4_VMXE);
-	asm goto("1: vmxon %0\n\t"
-		 "jbe %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fault])
-		 : : "m"(pa) : "cc", "memory" : fail, fault);
+	/* a fault skips the setna: failed stays 1 */
+	asm volatile("1: vmxon %1\n\t"
+		     "setna %0\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "+qm"(failed) : "m"(pa) : "cc", "memory");
+	if (failed) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		return -EIO;
+	}
 	st->on = true;
 	return 0;
-fail:
-fault:
-	cr4_clear_bits(X86_CR4_VMXE);
-	return -EIO;
 }
 
 static void rkvm_cpu_vmx_off(void)
@@ -380,6 +383,7 @@ static void rkvm_vmcs_remote_clear(void *data)
 		st->current_vcpu = NULL;
 	list_del_init(&vcpu->loaded_link);
 	vcpu->launched = false;
+	/* the cleared state is visible before the new CPU sees cpu == -1 */
 	smp_wmb();
 	WRITE_ONCE(vcpu->cpu, -1);
 }
@@ -405,6 +409,7 @@ void rkvm_vmx_vcpu_load(struct rkvm_vcpu *vcpu, int cpu)
 
 	if (moved) {
 		rkvm_vmx_vcpu_clear(vcpu);
+		/* pairs with the clearing CPU's smp_wmb() */
 		smp_rmb();
 		local_irq_disable();
 		list_add(&vcpu->loaded_link, &st->loaded);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/vmx/vmx.h - VMX instruction wrappers (VMREAD, VMWRITE, VMPTRLD,
+ * VMX instruction wrappers (VMREAD, VMWRITE, VMPTRLD,
  * VMCLEAR, INVEPT) and the features detected at load time.
  */
 #ifndef RKVM_VMX_VMX_H
@@ -72,6 +72,9 @@ static inline void rkvm_invept(unsigned long type, u64 eptp)
 
 	asm volatile("invept %0, %1" : : "m"(operand), "r"(type) : "cc", "memory");
 }
+
+/* vmenter.S: hand an NMI that hit the guest to the host's handler */
+void rkvm_do_nmi_irqoff(unsigned long handler);
 
 /* enter the guest; returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME failed */
 int rkvm_vmx_enter(u64 *regs, int launched);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/arch.h - architectural constants the kernel's headers do not
+ * Architectural constants the kernel's headers do not
  * export to modules (SDM Vol. 3 17.2: debug registers; Vol. 3 6.3: vectors).
  */
 #ifndef RKVM_X86_ARCH_H

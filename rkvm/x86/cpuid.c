@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/cpuid.c - KVM_GET_SUPPORTED_CPUID, KVM_SET/GET_CPUID2 and the
+ * KVM_GET_SUPPORTED_CPUID, KVM_SET/GET_CPUID2 and the
  * CPUID exit: the guest's answers come from its own table.
  */
 #include <linux/slab.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/cpuid.h - the guest-visible CPUID model: what
+ * The guest-visible CPUID model: what
  * KVM_GET_SUPPORTED_CPUID offers, the guest's own table from KVM_SET_CPUID2,
  * and feature tests against it.
  */

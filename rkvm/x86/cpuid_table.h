@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/cpuid_table.h - pure logic: the table of CPUID leaves rkvm offers
+ * Pure logic: the table of CPUID leaves rkvm offers
  * and the feature masks applied to the host's answers. No kernel headers:
  * the host test tier builds it with a fake CPU.
  */
@@ -50,6 +50,21 @@ struct rkvm_cpuid_opts {
 	unsigned long long host_xcr0;
 };
 
+/* Append one entry; false when @out is full. */
+static inline int rkvm_cpuid_put(struct rkvm_cpuid_out *out, int max, int *n,
+				 unsigned int fn, unsigned int idx,
+				 unsigned int flags, struct rkvm_cpuid_regs r)
+{
+	if (*n >= max)
+		return 0;
+	out[*n].function = fn;
+	out[*n].index = idx;
+	out[*n].flags = flags;
+	out[*n].r = r;
+	(*n)++;
+	return 1;
+}
+
 /*
  * Fill @out (room for @max entries) with the leaves rkvm supports, derived
  * from the host's CPUID through @cpuid. Returns the number of entries, or
@@ -61,23 +76,15 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 {
 	struct rkvm_cpuid_regs r, r0;
 	unsigned long long xcr0 = o->host_xcr0 & RKVM_XCR0_MASK;
+	const unsigned int sig = RKVM_CPUID_SIGNIFICANT_INDEX;
 	unsigned int max_basic, max_ext, leaf, i;
 	int n = 0;
-
-#define RKVM_EMIT(fn, idx, fl, regs) do {				\
-		if (n >= max)						\
-			return -1;					\
-		out[n].function = (fn);					\
-		out[n].index = (idx);					\
-		out[n].flags = (fl);					\
-		out[n].r = (regs);					\
-		n++;							\
-	} while (0)
 
 	cpuid(0, 0, &r0);
 	max_basic = r0.eax < RKVM_MAX_BASIC_LEAF ? r0.eax : RKVM_MAX_BASIC_LEAF;
 	r0.eax = max_basic;
-	RKVM_EMIT(0, 0, 0, r0);
+	if (!rkvm_cpuid_put(out, max, &n, 0, 0, 0, r0))
+		return -1;
 	for (leaf = 1; leaf <= max_basic; leaf++) {
 		cpuid(leaf, 0, &r);
 		switch (leaf) {
@@ -86,15 +93,18 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 			r.ecx = (r.ecx & RKVM_1_ECX) | RKVM_1_ECX_HYPERVISOR |
 				RKVM_1_ECX_EMULATED;
 			r.edx &= RKVM_1_EDX;
-			RKVM_EMIT(1, 0, 0, r);
+			if (!rkvm_cpuid_put(out, max, &n, 1, 0, 0, r))
+				return -1;
 			break;
 		case 2:
-			RKVM_EMIT(2, 0, 0, r);
+			if (!rkvm_cpuid_put(out, max, &n, 2, 0, 0, r))
+				return -1;
 			break;
 		case 4:
 			for (i = 0; i < 64; i++) {
 				cpuid(4, i, &r);
-				RKVM_EMIT(4, i, RKVM_CPUID_SIGNIFICANT_INDEX, r);
+				if (!rkvm_cpuid_put(out, max, &n, 4, i, sig, r))
+					return -1;
 				if (!(r.eax & 0x1f))
 					break;
 			}
@@ -106,7 +116,8 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 				RKVM_7_EBX_EMULATED;
 			r.ecx = 0;
 			r.edx = 0;
-			RKVM_EMIT(7, 0, RKVM_CPUID_SIGNIFICANT_INDEX, r);
+			if (!rkvm_cpuid_put(out, max, &n, 7, 0, sig, r))
+				return -1;
 			break;
 		case 0xd: {
 			unsigned int size = 576, comp;
@@ -124,17 +135,21 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 			r.ebx = size;
 			r.ecx = size;
 			r.edx = (unsigned int)(xcr0 >> 32);
-			RKVM_EMIT(0xd, 0, RKVM_CPUID_SIGNIFICANT_INDEX, r);
+			if (!rkvm_cpuid_put(out, max, &n, 0xd, 0, sig, r))
+				return -1;
 			cpuid(0xd, 1, &r);
 			r.eax &= 1;	/* XSAVEOPT */
 			r.ebx = r.ecx = r.edx = 0;
-			RKVM_EMIT(0xd, 1, RKVM_CPUID_SIGNIFICANT_INDEX, r);
+			if (!rkvm_cpuid_put(out, max, &n, 0xd, 1, sig, r))
+				return -1;
 			for (comp = 2; comp < 64; comp++) {
 				if (!(xcr0 & (1ull << comp)))
 					continue;
 				cpuid(0xd, comp, &r);
 				r.edx = 0;
-				RKVM_EMIT(0xd, comp, RKVM_CPUID_SIGNIFICANT_INDEX, r);
+				if (!rkvm_cpuid_put(out, max, &n, 0xd, comp,
+							    sig, r))
+					return -1;
 			}
 			break;
 		}
@@ -151,16 +166,19 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 	r.ebx = 0x4b4d564bu;	/* "KVMK" */
 	r.ecx = 0x564b4d56u;	/* "VMKV" */
 	r.edx = 0x0000004du;	/* "M\0\0\0" */
-	RKVM_EMIT(0x40000000u, 0, 0, r);
+	if (!rkvm_cpuid_put(out, max, &n, 0x40000000u, 0, 0, r))
+		return -1;
 	r.eax = r.ebx = r.ecx = r.edx = 0;
-	RKVM_EMIT(0x40000001u, 0, 0, r);
+	if (!rkvm_cpuid_put(out, max, &n, 0x40000001u, 0, 0, r))
+		return -1;
 
 	cpuid(0x80000000u, 0, &r0);
 	if (r0.eax < 0x80000001u)
 		return n;
 	max_ext = r0.eax < RKVM_MAX_EXT_LEAF ? r0.eax : RKVM_MAX_EXT_LEAF;
 	r0.eax = max_ext;
-	RKVM_EMIT(0x80000000u, 0, 0, r0);
+	if (!rkvm_cpuid_put(out, max, &n, 0x80000000u, 0, 0, r0))
+		return -1;
 	for (leaf = 0x80000001u; leaf <= max_ext; leaf++) {
 		cpuid(leaf, 0, &r);
 		switch (leaf) {
@@ -181,9 +199,9 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 			r.eax = r.ebx = r.ecx = r.edx = 0;
 			break;
 		}
-		RKVM_EMIT(leaf, 0, 0, r);
+		if (!rkvm_cpuid_put(out, max, &n, leaf, 0, 0, r))
+			return -1;
 	}
-#undef RKVM_EMIT
 	return n;
 }
 

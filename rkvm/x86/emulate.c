@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/emulate.c - MMIO emulation: a guest access to a guest-physical
+ * MMIO emulation: a guest access to a guest-physical
  * address outside RAM (or a write to a read-only slot) is decoded from the
  * guest's own instruction bytes (x86/decode.c) and becomes KVM_EXIT_MMIO;
  * a read completes into its register on the next KVM_RUN. What cannot be

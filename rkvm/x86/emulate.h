@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/emulate.h - MMIO emulation.
+ * MMIO emulation.
  */
 #ifndef RKVM_X86_EMULATE_H
 #define RKVM_X86_EMULATE_H

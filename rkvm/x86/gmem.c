@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/gmem.c - guest memory by linear address: the guest's paging
+ * Guest memory by linear address: the guest's paging
  * mode from its control registers, the walk of x86/ptwalk.h over guest
  * memory, and copies that cross page boundaries. Used to emulate string
  * I/O (and instruction fetch) on the guest's behalf.

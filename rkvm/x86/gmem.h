@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/gmem.h - guest memory by linear address.
+ * Guest memory by linear address.
  */
 #ifndef RKVM_X86_GMEM_H
 #define RKVM_X86_GMEM_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/io.c - port I/O exits to userspace (KVM_EXIT_IO): IN/OUT of 1, 2
+ * Port I/O exits to userspace (KVM_EXIT_IO): IN/OUT of 1, 2
  * or 4 bytes with the data in the page after kvm_run, and the completion
  * of an IN, an INS, an MMIO read or a hypercall on the next KVM_RUN.
  */

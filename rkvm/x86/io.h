@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/io.h - port I/O exits and completions of userspace exits.
+ * Port I/O exits and completions of userspace exits.
  */
 #ifndef RKVM_X86_IO_H
 #define RKVM_X86_IO_H

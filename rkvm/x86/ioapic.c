@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/ioapic.c - the in-kernel I/O APIC: pins asserted by
+ * The in-kernel I/O APIC: pins asserted by
  * KVM_IRQ_LINE, edge and level semantics (remote IRR, re-delivery after
  * EOI while the line stays asserted), the indirect register window at
  * IOREGSEL/IOWIN, and messages to the local APICs.

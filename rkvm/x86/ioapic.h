@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/ioapic.h - the in-kernel I/O APIC (82093AA): 24 pins and their
+ * The in-kernel I/O APIC (82093AA): 24 pins and their
  * redirection table, at 0xfec00000.
  */
 #ifndef RKVM_X86_IOAPIC_H

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/lapic.c - the in-kernel local APIC (SDM Vol. 3 chapter 11):
+ * The in-kernel local APIC (SDM Vol. 3 chapter 11):
  * xAPIC registers through MMIO at IA32_APIC_BASE, x2APIC through MSRs,
  * priority-correct acceptance and delivery (IRR/ISR/TMR, TPR/PPR, EOI with
  * level-triggered EOI to the IOAPIC), the timer in one-shot, periodic and

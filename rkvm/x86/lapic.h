@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/lapic.h - the in-kernel local APIC of a vCPU (with
+ * The in-kernel local APIC of a vCPU (with
  * KVM_CREATE_IRQCHIP): register page, interrupt acceptance and delivery,
  * the APIC timer, and IPIs.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/msr.c - the guest's MSRs: RDMSR/WRMSR exits, KVM_GET/SET_MSRS,
+ * The guest's MSRs: RDMSR/WRMSR exits, KVM_GET/SET_MSRS,
  * KVM_GET_MSR_INDEX_LIST, and the MSRs the CPU does not switch for us
  * (syscall MSRs, KERNEL_GS_BASE, TSC_AUX), swapped around guest runs.
  */

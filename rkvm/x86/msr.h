@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/msr.h - the guest's MSRs: emulation and the switched host MSRs.
+ * The guest's MSRs: emulation and the switched host MSRs.
  */
 #ifndef RKVM_X86_MSR_H
 #define RKVM_X86_MSR_H

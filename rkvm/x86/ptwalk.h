@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/ptwalk.h - pure logic: translate a guest linear address through
+ * Pure logic: translate a guest linear address through
  * the guest's own page tables (none, 32-bit, PAE, 4-level), with the
  * permission checks of SDM Vol. 3 4.6 and the page-fault error code. Page
  * table entries are read through a callback, so the host test tier runs

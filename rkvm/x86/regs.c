@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rkvm/x86/regs.c - the guest's register model: KVM_GET/SET_REGS and SREGS,
+ * The guest's register model: KVM_GET/SET_REGS and SREGS,
  * segment registers between struct kvm_segment and the VMCS, CR0/CR4/EFER
  * with their validity rules and long-mode activation, PAE PDPTEs.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * rkvm/x86/regs.h - access to the guest's registers: RIP, RSP and RFLAGS
+ * Access to the guest's registers: RIP, RSP and RFLAGS
  * are read from the VMCS at most once per exit and written back before the
  * next entry; control registers and EFER with their architectural rules.
  */
