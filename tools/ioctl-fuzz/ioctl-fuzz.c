@@ -44,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -88,6 +89,7 @@ static atomic_int stop_flag;
 static atomic_ullong ops_done;
 static atomic_int inconsistencies;
 static atomic_int kernel_complaints;
+static atomic_ullong vms_made, vcpus_made;
 static uint64_t t0_ns;
 static int vcpu_mmap_size = 2 * PAGE;
 static int memfds[NARENA];
@@ -225,6 +227,7 @@ enum gen {
 	G_CPUID_OUT, G_CPUID2, G_CPUID1, G_MSRLIST, G_MSRS, G_REGS, G_SREGS,
 	G_FPU, G_XSAVE, G_XCRS, G_EVENTS, G_DEBUGREGS, G_MPSTATE, G_INTERRUPT,
 	G_SIGMASK, G_OUT, G_BLOB, G_U64PTR, G_ENABLECAP, G_RUN, G_TSS,
+	G_IRQLEVEL, G_IRQFD, G_IOEVENTFD, G_IRQCHIP, G_LAPIC, G_GSIROUTING, G_MSI,
 };
 
 struct worker;
@@ -268,6 +271,9 @@ static void op_pool_run(struct worker *w, const struct op *op);
 static void op_roundtrip(struct worker *w, const struct op *op);
 static void op_fork(struct worker *w, const struct op *op);
 static void op_yield(struct worker *w, const struct op *op);
+static void op_eventfd_signal(struct worker *w, const struct op *op);
+static void op_eventfd_recycle(struct worker *w, const struct op *op);
+static void op_sync_regs(struct worker *w, const struct op *op);
 
 #define SPECIAL(n, fn, wt) { n, wt, fn, 0, F_NONE, G_NONE, 0 }
 
@@ -289,38 +295,38 @@ static struct op ops[] = {
 	IOC(KVM_SET_USER_MEMORY_REGION, F_VM, G_MEMREG, 24, 1),
 	IOC(KVM_SET_MEMORY_REGION, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_GET_DIRTY_LOG, F_VM, G_DIRTYLOG, 6, 1),
-	IOC(KVM_CLEAR_DIRTY_LOG, F_VM, G_CLEARLOG, 2, 1),
+	IOC(KVM_CLEAR_DIRTY_LOG, F_VM, G_CLEARLOG, 4, 1),
 	IOC(KVM_SET_TSS_ADDR, F_VM, G_TSS, 3, 1),
 	IOC(KVM_SET_IDENTITY_MAP_ADDR, F_VM, G_U64PTR, 3, 1),
 	IOC(KVM_SET_NR_MMU_PAGES, F_VM, G_INT, 1, 1),
 	IOC(KVM_GET_NR_MMU_PAGES, F_VM, G_NONE, 1, 0),
-	IOC(KVM_CREATE_IRQCHIP, F_VM, G_NONE, 1, 1),
-	IOC(KVM_IRQ_LINE, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_IRQ_LINE_STATUS, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_GET_IRQCHIP, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_SET_IRQCHIP, F_VM, G_BLOB, 1, 1),
+	IOC(KVM_CREATE_IRQCHIP, F_VM, G_NONE, 4, 1),
+	IOC(KVM_IRQ_LINE, F_VM, G_IRQLEVEL, 5, 1),
+	IOC(KVM_IRQ_LINE_STATUS, F_VM, G_IRQLEVEL, 4, 1),
+	IOC(KVM_GET_IRQCHIP, F_VM, G_IRQCHIP, 2, 1),
+	IOC(KVM_SET_IRQCHIP, F_VM, G_IRQCHIP, 4, 1),
 	IOC(KVM_CREATE_PIT, F_VM, G_NONE, 1, 1),
 	IOC(KVM_CREATE_PIT2, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_GET_PIT, F_VM, G_OUT, 1, 1),
 	IOC(KVM_SET_PIT, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_GET_PIT2, F_VM, G_OUT, 1, 1),
 	IOC(KVM_SET_PIT2, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_SET_GSI_ROUTING, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_IRQFD, F_VM, G_BLOB, 1, 1),
-	IOC(KVM_IOEVENTFD, F_VM, G_BLOB, 1, 1),
+	IOC(KVM_SET_GSI_ROUTING, F_VM, G_GSIROUTING, 2, 1),
+	IOC(KVM_IRQFD, F_VM, G_IRQFD, 6, 1),
+	IOC(KVM_IOEVENTFD, F_VM, G_IOEVENTFD, 6, 1),
 	IOC(KVM_REINJECT_CONTROL, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_SET_BOOT_CPU_ID, F_VM, G_INT, 1, 1),
 	IOC(KVM_XEN_HVM_CONFIG, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_SET_CLOCK, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_GET_CLOCK, F_VM, G_OUT, 1, 1),
-	IOC(KVM_SIGNAL_MSI, F_VM, G_BLOB, 1, 0),
+	IOC(KVM_SIGNAL_MSI, F_VM, G_MSI, 2, 0),
 	IOC(KVM_SET_TSC_KHZ, F_ANY, G_INT, 1, 1),
 	IOC(KVM_GET_TSC_KHZ, F_VCPU, G_NONE, 1, 0),
 	IOC(KVM_CREATE_DEVICE, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_SET_DEVICE_ATTR, F_ANY, G_BLOB, 1, 1),
 	IOC(KVM_GET_DEVICE_ATTR, F_ANY, G_BLOB, 1, 1),
 	IOC(KVM_HAS_DEVICE_ATTR, F_ANY, G_BLOB, 1, 1),
-	IOC(KVM_ENABLE_CAP, F_ANY, G_ENABLECAP, 3, 0),
+	IOC(KVM_ENABLE_CAP, F_ANY, G_ENABLECAP, 5, 0),
 	IOC(KVM_SET_PMU_EVENT_FILTER, F_VM, G_BLOB, 1, 1),
 	IOC(KVM_MEMORY_ENCRYPT_OP, F_VM, G_BLOB, 1, 0),
 	IOC(KVM_MEMORY_ENCRYPT_REG_REGION, F_VM, G_BLOB, 1, 1),
@@ -356,8 +362,8 @@ static struct op ops[] = {
 	IOC(KVM_SET_SIGNAL_MASK, F_VCPU, G_SIGMASK, 4, 1),
 	IOC(KVM_GET_FPU, F_VCPU, G_OUT, 3, 1),
 	IOC(KVM_SET_FPU, F_VCPU, G_FPU, 5, 1),
-	IOC(KVM_GET_LAPIC, F_VCPU, G_OUT, 1, 1),
-	IOC(KVM_SET_LAPIC, F_VCPU, G_BLOB, 1, 1),
+	IOC(KVM_GET_LAPIC, F_VCPU, G_OUT, 2, 1),
+	IOC(KVM_SET_LAPIC, F_VCPU, G_LAPIC, 5, 1),
 	IOC(KVM_TPR_ACCESS_REPORTING, F_VCPU, G_BLOB, 1, 1),
 	IOC(KVM_SET_VAPIC_ADDR, F_VCPU, G_BLOB, 1, 1),
 	IOC(KVM_GET_MP_STATE, F_VCPU, G_OUT, 2, 1),
@@ -413,6 +419,9 @@ static struct op ops[] = {
 	SPECIAL("roundtrip-check", op_roundtrip, 2),
 	SPECIAL("fork-child", op_fork, 1),
 	SPECIAL("yield", op_yield, 1),
+	SPECIAL("eventfd-signal", op_eventfd_signal, 3),
+	SPECIAL("eventfd-recycle", op_eventfd_recycle, 1),
+	SPECIAL("sync-regs-poke", op_sync_regs, 4),
 };
 
 #define NOPS ((int)(sizeof(ops) / sizeof(ops[0])))
@@ -456,6 +465,7 @@ struct worker {
 	char *priv;			/* private runner memory (memfd, shared) */
 	int privfd;
 	char *privrun;			/* private vCPU's kvm_run */
+	int efd[2];			/* eventfds for irqfd/ioeventfd, at 1500+ */
 	int done;
 };
 
@@ -1158,7 +1168,10 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		snprintf(d, dsz, "arg=%#lx", gr->arg);
 		return gr->arg;
 	case G_INT:
-		gr->arg = chance(r, 40) ? rn(r, 4) : bval(r);
+		if (req == KVM_CREATE_VM)	/* mostly a VM that gets made */
+			gr->arg = chance(r, 75) ? 0 : bval(r);
+		else
+			gr->arg = chance(r, 40) ? rn(r, 4) : bval(r);
 		snprintf(d, dsz, "arg=%#lx", gr->arg);
 		return gr->arg;
 	case G_TSS:
@@ -1225,10 +1238,12 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		struct kvm_clear_dirty_log l;
 
 		fill_random(r, &l, sizeof(l));
-		l.slot = rn(r, 12);
-		l.first_page = chance(r, 50) ? 0 : bval(r);
-		l.num_pages = chance(r, 50) ? 64 : (uint32_t)bval(r);
-		l.dirty_bitmap = chance(r, 70) ? (void *)w->scr : (void *)(uintptr_t)bval(r);
+		l.slot = chance(r, 90) ? rn(r, 12) : (uint32_t)bval(r);
+		l.first_page = chance(r, 70) ? rn(r, 8) * 64 : bval(r);
+		l.num_pages = chance(r, 70) ? 64 * (1 + rn(r, 4)) : (uint32_t)bval(r);
+		fill_random(r, big, 512);
+		l.dirty_bitmap = chance(r, 80) ? place(w, big, 512, 15, PL_ANY, d, dsz) :
+				 (void *)(uintptr_t)bval(r);
 		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 5, PL_ANY, d, dsz);
 		return gr->arg;
 	}
@@ -1492,13 +1507,133 @@ static unsigned long gen_arg(struct worker *w, enum gen g, unsigned long req,
 		struct kvm_enable_cap c;
 
 		memset(&c, 0, sizeof(c));
-		c.cap = chance(r, 70) ? rn(r, 240) : (uint32_t)bval(r);
+		static const uint32_t caps[] = { KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			KVM_CAP_MAX_VCPU_ID, KVM_CAP_SPLIT_IRQCHIP, KVM_CAP_X2APIC_API,
+			KVM_CAP_X86_DISABLE_EXITS, KVM_CAP_SYNC_REGS, KVM_CAP_HALT_POLL,
+			KVM_CAP_EXCEPTION_PAYLOAD, KVM_CAP_IRQCHIP, KVM_CAP_X86_USER_SPACE_MSR };
+
+		c.cap = chance(r, 50) ? caps[rn(r, sizeof(caps) / 4)] : chance(r, 70) ? rn(r, 240) : (uint32_t)bval(r);
 		c.flags = chance(r, 80) ? 0 : (uint32_t)bval(r);
 		for (i = 0; i < 4; i++)
-			c.args[i] = chance(r, 50) ? rn(r, 4) : bval(r);
+			c.args[i] = chance(r, 50) ? rn(r, 4) : chance(r, 50) ? rn(r, 1100) : bval(r);
 		gr->arg = (uintptr_t)place(w, &c, sizeof(c), 6, PL_ANY, d, dsz);
 		n = strlen(d);
 		snprintf(d + n, dsz - n, " cap=%u args0=%#llx", c.cap, (unsigned long long)c.args[0]);
+		return gr->arg;
+	}
+	case G_IRQLEVEL: {
+		struct kvm_irq_level l;
+
+		l.irq = chance(r, 85) ? rn(r, 24) : (uint32_t)bval(r);
+		l.level = chance(r, 85) ? rn(r, 2) : (uint32_t)bval(r);
+		gr->arg = (uintptr_t)place(w, &l, sizeof(l), 6, PL_ANY, d, dsz);
+		n = strlen(d);
+		snprintf(d + n, dsz - n, " irq=%u level=%u", l.irq, l.level);
+		return gr->arg;
+	}
+	case G_IRQFD: {
+		struct kvm_irqfd f;
+
+		memset(&f, 0, sizeof(f));
+		f.fd = chance(r, 85) ? (uint32_t)w->efd[rn(r, 2)] : (uint32_t)bval(r);
+		f.gsi = chance(r, 85) ? rn(r, 24) : (uint32_t)bval(r);
+		i = rn(r, 10);
+		f.flags = i < 6 ? 0 : i < 8 ? KVM_IRQFD_FLAG_DEASSIGN : i < 9 ? KVM_IRQFD_FLAG_RESAMPLE : (uint32_t)bval(r);
+		f.resamplefd = w->efd[rn(r, 2)];
+		if (chance(r, 5))
+			fill_random(r, f.pad, sizeof(f.pad));
+		gr->arg = (uintptr_t)place(w, &f, sizeof(f), 6, PL_ANY, d, dsz);
+		n = strlen(d);
+		snprintf(d + n, dsz - n, " fd=%d gsi=%u flags=%#x", (int)f.fd, f.gsi, f.flags);
+		return gr->arg;
+	}
+	case G_IOEVENTFD: {
+		struct kvm_ioeventfd e;
+		static const uint64_t addrs[] = { 0x10, 0x11, 0x12, 0x80, 0x40010, 0x40020, 0xcf8, 0xfee00000 };
+		static const uint32_t lens[] = { 0, 1, 2, 4, 8, 3, 16 };
+
+		memset(&e, 0, sizeof(e));
+		e.flags = chance(r, 85) ? rn(r, 8) : (uint32_t)bval(r);
+		e.addr = chance(r, 60) ? addrs[rn(r, 8)] : chance(r, 50) ? rn(r, 0x10000) : bval(r);
+		e.len = lens[rn(r, 7)];
+		e.fd = chance(r, 85) ? w->efd[rn(r, 2)] : (int32_t)bval(r);
+		e.datamatch = chance(r, 50) ? 0x42 : bval(r);
+		if (chance(r, 5))
+			fill_random(r, e.pad, sizeof(e.pad));
+		gr->arg = (uintptr_t)place(w, &e, sizeof(e), 6, PL_ANY, d, dsz);
+		n = strlen(d);
+		snprintf(d + n, dsz - n, " addr=%#llx len=%u fd=%d flags=%#x", (unsigned long long)e.addr,
+			 e.len, e.fd, e.flags);
+		return gr->arg;
+	}
+	case G_IRQCHIP: {
+		struct kvm_irqchip *c = (void *)big;
+
+		memset(c, 0, sizeof(*c));
+		c->chip_id = chance(r, 85) ? rn(r, 3) : (uint32_t)bval(r);
+		if (req == KVM_SET_IRQCHIP && chance(r, 60)) {
+			ioctl(fd, KVM_GET_IRQCHIP, c);
+			for (i = rn(r, 4); i >= 0; i--)
+				c->chip.dummy[rn(r, sizeof(c->chip.dummy))] = (char)rnd(r);
+		} else if (req == KVM_SET_IRQCHIP) {
+			fill_random(r, c->chip.dummy, sizeof(c->chip.dummy));
+		}
+		gr->arg = (uintptr_t)place(w, c, sizeof(*c), 6, PL_ANY, d, dsz);
+		n = strlen(d);
+		snprintf(d + n, dsz - n, " chip=%u", c->chip_id);
+		return gr->arg;
+	}
+	case G_LAPIC: {
+		struct kvm_lapic_state *l = (void *)big;
+		static const uint16_t regs[] = { 0x20, 0x30, 0x80, 0xb0, 0xd0, 0xe0, 0xf0, 0x100,
+			0x180, 0x200, 0x280, 0x300, 0x310, 0x320, 0x330, 0x340, 0x350, 0x360,
+			0x370, 0x380, 0x390, 0x3e0 };
+
+		if (chance(r, 65)) {
+			if (ioctl(fd, KVM_GET_LAPIC, l))
+				memset(l, 0, sizeof(*l));
+			for (i = 1 + rn(r, 4); i > 0; i--) {
+				uint32_t v = chance(r, 50) ? (uint32_t)bval(r) : (uint32_t)rnd(r);
+
+				memcpy(l->regs + regs[rn(r, sizeof(regs) / 2)], &v, 4);
+			}
+		} else {
+			fill_random(r, l, sizeof(*l));
+		}
+		gr->arg = (uintptr_t)place(w, l, sizeof(*l), 6, PL_ANY, d, dsz);
+		return gr->arg;
+	}
+	case G_GSIROUTING: {
+		struct kvm_irq_routing *rt = (void *)big;
+		uint32_t nr = chance(r, 80) ? rn(r, 8) : (uint32_t)bval(r);
+
+		memset(big, 0, 8 + 32 * 64);
+		rt->nr = nr;
+		rt->flags = chance(r, 90) ? 0 : (uint32_t)bval(r);
+		for (i = 0; i < 64; i++) {
+			rt->entries[i].gsi = rn(r, 32);
+			rt->entries[i].type = rn(r, 4);
+			rt->entries[i].u.irqchip.irqchip = rn(r, 3);
+			rt->entries[i].u.irqchip.pin = rn(r, 24);
+			if (rt->entries[i].type == KVM_IRQ_ROUTING_MSI) {
+				rt->entries[i].u.msi.address_lo = 0xfee00000 | (rn(r, 256) << 12);
+				rt->entries[i].u.msi.data = rn(r, 0x10000);
+			}
+		}
+		gr->arg = (uintptr_t)place(w, rt, 8 + 32 * (nr < 64 ? nr : 64), 6, PL_ANY, d, dsz);
+		n = strlen(d);
+		snprintf(d + n, dsz - n, " nr=%u", nr);
+		return gr->arg;
+	}
+	case G_MSI: {
+		struct kvm_msi m;
+
+		memset(&m, 0, sizeof(m));
+		m.address_lo = chance(r, 80) ? 0xfee00000 | (rn(r, 256) << 12) : (uint32_t)bval(r);
+		m.address_hi = chance(r, 90) ? 0 : (uint32_t)bval(r);
+		m.data = chance(r, 80) ? rn(r, 0x10000) : (uint32_t)bval(r);
+		m.flags = chance(r, 90) ? 0 : (uint32_t)bval(r);
+		gr->arg = (uintptr_t)place(w, &m, sizeof(m), 6, PL_ANY, d, dsz);
 		return gr->arg;
 	}
 	case G_OUT:
@@ -1564,6 +1699,14 @@ static void post_ioctl(struct worker *w, const struct op *op, unsigned long req,
 				kind = K_OTHER;
 		}
 		pthread_mutex_unlock(&plock);
+		if (req == KVM_CREATE_VM) {
+			atomic_fetch_add(&vms_made, 1);
+			/* an in-kernel irqchip must come before the first vCPU */
+			if (chance(&w->rng, 30))
+				ioctl((int)r, KVM_CREATE_IRQCHIP, 0);
+		}
+		else if (req == KVM_CREATE_VCPU)
+			atomic_fetch_add(&vcpus_made, 1);
 		pool_add(w, kind, (int)r, req == KVM_CREATE_VCPU ? idx : -1);
 		return;
 	}
@@ -2150,9 +2293,13 @@ static int priv_vm(struct worker *w, int *vm, int *vcpu, char **run)
 	    set_region(*vm, 1, KVM_MEM_LOG_DIRTY_PAGES, PRIV_DIRTY_GPA, 0x10000,
 		       w->priv + PRIV_LOW))
 		goto fail;
+	atomic_fetch_add(&vms_made, 1);
+	if (chance(&w->rng, 25))
+		ioctl(*vm, KVM_CREATE_IRQCHIP, 0);	/* then HLT blocks in the kernel */
 	*vcpu = ioctl(*vm, KVM_CREATE_VCPU, 0);
 	if (*vcpu < 0)
 		goto fail;
+	atomic_fetch_add(&vcpus_made, 1);
 	*vcpu = move_fd(*vcpu, PRIV_FD_BASE + 4 * w->idx + 1);
 	*run = mmap(NULL, vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, *vcpu, 0);
 	if (*run == MAP_FAILED) {
@@ -2691,6 +2838,74 @@ static void op_fork(struct worker *w, const struct op *op)
 		inconsistent(w, "the fork child died with status %#x", st);
 }
 
+/* eventfds behind irqfds and ioeventfds: signal, drain, close under them */
+static void op_eventfd_signal(struct worker *w, const struct op *op)
+{
+	int fd = w->efd[rn(&w->rng, 2)];
+	uint64_t v = 1 + rn(&w->rng, 3);
+	long r;
+
+	if (chance(&w->rng, 50)) {
+		note(w, "eventfd %d write %llu", fd, (unsigned long long)v);
+		r = write(fd, &v, 8);
+	} else {
+		note(w, "eventfd %d read", fd);
+		r = read(fd, &v, 8);
+	}
+	result(w, op - ops, r, errno);
+}
+
+static void op_eventfd_recycle(struct worker *w, const struct op *op)
+{
+	int i = rn(&w->rng, 2), fd = w->efd[i], n;
+
+	note(w, "eventfd %d closed and made anew", fd);
+	close(fd);
+	n = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	result(w, op - ops, n, errno);
+	if (n >= 0)
+		w->efd[i] = move_fd(n, fd);
+}
+
+/* KVM_CAP_SYNC_REGS: state handed in through kvm_run itself */
+static void op_sync_regs(struct worker *w, const struct op *op)
+{
+	struct rng *r = &w->rng;
+	int idx, fd = pool_pick(w, M(K_VCPU), &idx);
+	struct kvm_sregs s;
+	struct kvm_regs regs;
+	uint64_t valid, dirty;
+	char *run;
+
+	if (fd < 0)
+		return;
+	run = pool[idx].area;
+	valid = chance(r, 80) ? rn(r, 8) : bval(r);
+	dirty = chance(r, 80) ? rn(r, 8) : bval(r);
+	if (opt_guest != GUEST_RANDOM)
+		dirty = 0;	/* safe guests: nothing random goes in */
+	switch (rn(r, 3)) {
+	case 0:
+		fetch(fd, KVM_GET_SREGS, &s);
+		sregs_mutate(r, &s);
+		gcopy(w, run + offsetof(struct kvm_run, s.regs.sregs), &s, sizeof(s));
+		break;
+	case 1:
+		fetch(fd, KVM_GET_REGS, &regs);
+		((uint64_t *)&regs)[rn(r, sizeof(regs) / 8)] = bval(r);
+		gcopy(w, run + offsetof(struct kvm_run, s.regs.regs), &regs, sizeof(regs));
+		break;
+	default:
+		gfill(w, run + offsetof(struct kvm_run, s.regs.events), sizeof(struct kvm_vcpu_events));
+		break;
+	}
+	note(w, "sync-regs fd=%d valid=%#llx dirty=%#llx", fd, (unsigned long long)valid,
+	     (unsigned long long)dirty);
+	gcopy(w, run + offsetof(struct kvm_run, kvm_valid_regs), &valid, 8);
+	gcopy(w, run + offsetof(struct kvm_run, kvm_dirty_regs), &dirty, 8);
+	w->cnt[op - ops]++;
+}
+
 static void op_yield(struct worker *w, const struct op *op)
 {
 	w->cnt[op - ops]++;
@@ -2819,6 +3034,8 @@ static void *worker_main(void *arg)
 	mprotect(s + 18 * PAGE, PAGE, PROT_NONE);
 	w->scr = s;
 
+	w->efd[0] = move_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), 1500 + 4 * w->idx);
+	w->efd[1] = move_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC), 1501 + 4 * w->idx);
 	w->privfd = memfd_create("ioctl-fuzz-guest", 0);
 	if (w->privfd < 0 || ftruncate(w->privfd, PRIV_SZ))
 		return NULL;
@@ -2933,8 +3150,9 @@ static void print_stats(double secs)
 	for (j = 0; j < NEXIT; j++)
 		if (exits[j])
 			printf(" %d:%" PRIu64, j == 64 ? -1 : j, exits[j]);
-	printf("\n%" PRIu64 " operations in %.1f s (%.0f/s), %d threads\n", total, secs,
-	       secs > 0 ? total / secs : 0.0, opt_threads);
+	printf("\n%" PRIu64 " operations in %.1f s (%.0f/s), %d threads; %llu VMs and %llu vCPUs made\n",
+	       total, secs, secs > 0 ? total / secs : 0.0, opt_threads,
+	       (unsigned long long)atomic_load(&vms_made), (unsigned long long)atomic_load(&vcpus_made));
 }
 
 static void setup_device_info(int sys)

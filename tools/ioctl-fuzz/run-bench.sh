@@ -61,6 +61,7 @@ EOS
 cmdline=""
 [ $slub = 1 ] && cmdline="slub_debug=FZPU"
 limit=$((secs * 3 + 400))
+echo "# rkvm.ko: md5 $(md5sum < "$root/rkvm.ko" | cut -c1-12), built $(date -r "$root/rkvm.ko" +%FT%T); HEAD $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- rkvm || echo " + uncommitted rkvm/ changes")"
 echo "# bench: -c 2 -m 512 -t $limit, $dev, ${secs}s, seed $seed, threads $threads${cmdline:+, $cmdline}; console: $log"
 BENCH_EXTRA_CMDLINE="${BENCH_EXTRA_CMDLINE:-} $cmdline" \
 	"$root/bench/run.sh" -q -c 2 -m 512 -t "$limit" -l "$log" "$script" 2> "$log.err"
