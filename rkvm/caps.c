@@ -50,6 +50,11 @@ static int rkvm_cap_sync_regs(void)
 	return KVM_SYNC_X86_VALID_FIELDS;
 }
 
+static int rkvm_cap_irq_routes(void)
+{
+	return 4096;	/* KVM_MAX_IRQ_ROUTES */
+}
+
 static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_USER_MEMORY },
 	{ KVM_CAP_READONLY_MEM },
@@ -60,6 +65,8 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_IRQCHIP },
 	{ KVM_CAP_IRQ_INJECT_STATUS },
 	{ KVM_CAP_IRQFD },
+	{ KVM_CAP_IRQ_ROUTING, rkvm_cap_irq_routes },
+	{ KVM_CAP_SIGNAL_MSI },
 	{ KVM_CAP_IOEVENTFD },
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH },
 	{ KVM_CAP_SET_IDENTITY_MAP_ADDR },

@@ -17,7 +17,6 @@
 #include <linux/kvm.h>
 
 #include "rkvm.h"
-#include "x86/ioapic.h"
 
 /* injections and shutdowns run here; flushed before a VM is freed */
 static struct workqueue_struct *rkvm_irqfd_wq;
@@ -39,8 +38,8 @@ static void rkvm_irqfd_inject(struct work_struct *w)
 	struct rkvm_irqfd *irqfd = container_of(w, struct rkvm_irqfd, inject);
 
 	/* an edge: assert and release, as KVM does for irqfd without resample */
-	rkvm_ioapic_set_irq(irqfd->kvm, irqfd->gsi, true);
-	rkvm_ioapic_set_irq(irqfd->kvm, irqfd->gsi, false);
+	rkvm_set_gsi(irqfd->kvm, irqfd->gsi, true);
+	rkvm_set_gsi(irqfd->kvm, irqfd->gsi, false);
 }
 
 /* Detach from the eventfd and free; never from the wake-up path itself. */
@@ -179,8 +178,8 @@ int rkvm_irqfd(struct rkvm *kvm, const struct kvm_irqfd *args)
 		return rkvm_irqfd_deassign(kvm, args);
 	if (!READ_ONCE(kvm->irqchip))
 		return -EINVAL;
-	if (args->gsi >= KVM_IOAPIC_NUM_PINS)
-		return -EINVAL;	/* no GSI routing beyond the IOAPIC's pins */
+	if (args->gsi >= 4096)
+		return -EINVAL;	/* KVM_MAX_IRQ_ROUTES */
 	return rkvm_irqfd_assign(kvm, args);
 }
 

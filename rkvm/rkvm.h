@@ -83,6 +83,7 @@ struct rkvm {
 	spinlock_t irqfds_lock;		/* see irqfd.c */
 	struct list_head irqfds;
 	struct list_head ioeventfds;	/* RCU; writers hold kvm->lock */
+	struct rkvm_irq_routes __rcu *irq_routes;	/* NULL: the default */
 	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID */
 	u32 max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, 0: the default */
 	unsigned long nr_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (recorded) */
@@ -209,6 +210,12 @@ void rkvm_debugfs_init(void);
 void rkvm_debugfs_exit(void);
 void rkvm_debugfs_vm_create(struct rkvm *kvm);
 void rkvm_debugfs_vm_destroy(struct rkvm *kvm);
+
+/* x86/irq_routing.c */
+int rkvm_set_gsi(struct rkvm *kvm, u32 gsi, bool level);
+int rkvm_set_gsi_routing(struct rkvm *kvm, struct kvm_irq_routing __user *arg);
+int rkvm_signal_msi(struct rkvm *kvm, const struct kvm_msi *msi);
+void rkvm_irq_routing_free(struct rkvm *kvm);
 
 /* irqfd.c, ioeventfd.c */
 int rkvm_irqfd(struct rkvm *kvm, const struct kvm_irqfd *args);

@@ -34,6 +34,7 @@ static void rkvm_destroy_vm(struct kref *ref)
 	rkvm_irqfd_release(kvm);
 	rkvm_ioeventfd_release(kvm);
 	rkvm_ioapic_free(kvm);
+	rkvm_irq_routing_free(kvm);
 	rkvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
 	mmdrop(kvm->mm);
@@ -108,16 +109,14 @@ out:
 	return r;
 }
 
-/* GSIs 0-23 are the IOAPIC's pins (rkvm has no in-kernel PIC yet). */
+/* Raise or lower a GSI through the routing table (x86/irq_routing.c). */
 static int rkvm_irq_line(struct rkvm *kvm, struct kvm_irq_level *l, bool status)
 {
 	int r;
 
 	if (!READ_ONCE(kvm->irqchip))
 		return -ENXIO;
-	/* a GSI with no route reaches nothing, as with KVM's default table */
-	r = l->irq < KVM_IOAPIC_NUM_PINS ?
-	    rkvm_ioapic_set_irq(kvm, l->irq, l->level) : -1;
+	r = rkvm_set_gsi(kvm, l->irq, l->level);
 	if (status)
 		l->status = r;
 	return 0;
@@ -162,6 +161,7 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct kvm_irq_level irq;
 	struct kvm_ioeventfd ioev;
 	struct kvm_irqfd irqfd;
+	struct kvm_msi msi;
 	u64 ident_addr;
 	long r;
 
@@ -192,6 +192,12 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&irqfd, argp, sizeof(irqfd)))
 			return -EFAULT;
 		return rkvm_irqfd(kvm, &irqfd);
+	case KVM_SET_GSI_ROUTING:
+		return rkvm_set_gsi_routing(kvm, argp);
+	case KVM_SIGNAL_MSI:
+		if (copy_from_user(&msi, argp, sizeof(msi)))
+			return -EFAULT;
+		return rkvm_signal_msi(kvm, &msi);
 	case KVM_IOEVENTFD:
 		if (copy_from_user(&ioev, argp, sizeof(ioev)))
 			return -EFAULT;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * irqchip: the in-kernel interrupt controllers (api.rst: KVM_CREATE_IRQCHIP,
- * KVM_IRQ_LINE[_STATUS], KVM_GET/SET_IRQCHIP, KVM_IRQFD, KVM_IOEVENTFD) seen
+ * KVM_IRQ_LINE[_STATUS], KVM_GET/SET_IRQCHIP, KVM_IRQFD, KVM_IOEVENTFD,
+ * KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING) seen
  * by a 32-bit guest: IOAPIC pins and irqfds deliver to the local APIC, whose
  * vector runs the guest's IDT handler (which EOIs through the xAPIC page),
  * the APIC timer fires, a HLT sleeps in the kernel until an interrupt, and
@@ -182,6 +183,45 @@ static void irqfd(void)
 	close(efd);
 }
 
+static void msi(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_wait_irq,
+					      GUEST_CODE_SIZE(g_wait_irq));
+	struct kvm_msi m = { .address_lo = 0xfee00000, .data = 0x33 };
+
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "APIC enabled");
+	/* the result is how many APICs took the message */
+	TEST_ASSERT(ioctl(vcpu->vm->fd, KVM_SIGNAL_MSI, &m) == 1,
+		    "KVM_SIGNAL_MSI: %s", errno_name(errno));
+	expect_handler_then_main(vcpu, 0x33);
+}
+
+static void gsi_routing(void)
+{
+	struct kvm_vcpu *vcpu = irqchip_guest(g_wait_irq,
+					      GUEST_CODE_SIZE(g_wait_irq));
+	struct kvm_vm *plain = vm_create(GUEST_MEM_SIZE);
+	struct {
+		struct kvm_irq_routing hdr;
+		struct kvm_irq_routing_entry e[2];
+	} rt = { .hdr.nr = 2 };
+	struct kvm_irq_level l = { .irq = 100, .level = 1 };
+
+	rt.e[0].gsi = 100;
+	rt.e[0].type = KVM_IRQ_ROUTING_MSI;
+	rt.e[0].u.msi.address_lo = 0xfee00000;
+	rt.e[0].u.msi.data = 0x34;
+	rt.e[1].gsi = 101;
+	rt.e[1].type = 99;
+	EXPECT_ERRNO(ioctl(vcpu->vm->fd, KVM_SET_GSI_ROUTING, &rt), EINVAL);
+	EXPECT_ERRNO(ioctl(plain->fd, KVM_SET_GSI_ROUTING, &rt), EINVAL);
+	rt.hdr.nr = 1;
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "APIC enabled");
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_IRQ_LINE, &l));
+	expect_handler_then_main(vcpu, 0x34);
+}
+
 /* LVT timer one-shot, vector 0x32, divide by 1, a short count. */
 GUEST_CODE(g_timer, ".code32",
 	"movl $0x1ff, 0xfee000f0\n"
@@ -261,6 +301,9 @@ static const struct kvm_test tests[] = {
 	{ "KVM_IRQ_LINE through the IOAPIC runs the guest's handler", irq_line },
 	{ "an irqfd wakes a halted guest", irqfd },
 	{ "the APIC timer fires (one-shot)", apic_timer },
+	{ "KVM_SIGNAL_MSI runs the guest's handler", msi },
+	{ "KVM_SET_GSI_ROUTING: an MSI route on a GSI; bad tables give EINVAL",
+	  gsi_routing },
 	{ "ioeventfds swallow matching port and MMIO writes", ioeventfds },
 };
 
