@@ -20,8 +20,9 @@ FUZZ=${IOCTL_FUZZ:-/t/ioctl-fuzz}
 KO=${RKVM_KO_PATH:-/lib/rkvm/rkvm.ko}
 KPAT='BUG:|WARNING:|Oops|general protection fault|Call Trace|soft lockup|hard LOCKUP|KASAN|UBSAN:|Kernel panic|kernel BUG'
 # Leak tolerances in KiB, see docs/fuzzing.md ("Leak check") for why.
-FREE_TOL=${LEAK_FREE_TOL_KB:-4096}
-SLAB_TOL=${LEAK_SLAB_TOL_KB:-1024}
+FREE_TOL=${LEAK_FREE_TOL_KB:-2048}
+SLAB_TOL=${LEAK_SLAB_TOL_KB:-512}
+CACHE_TOL=${LEAK_CACHE_TOL_OBJS:-400}
 
 echo "1..5"
 n=0 fail=0
@@ -59,6 +60,7 @@ is_rkvm=0
 case $DEV in *rust_kvm*) is_rkvm=1 ;; esac
 settle
 free0=$(free_kb) sunr0=$(meminfo SUnreclaim) slab0=$(slab_kb)
+cat /proc/slabinfo > /tmp/slab0 2>/dev/null
 dm0=$(dmesg | wc -l)
 echo "# before: free ${free0} KiB, SUnreclaim ${sunr0} KiB, slab objects ${slab0:-?} KiB"
 
@@ -94,6 +96,13 @@ fi
 # 5. leaks
 settle
 free1=$(free_kb) sunr1=$(meminfo SUnreclaim) slab1=$(slab_kb)
+cat /proc/slabinfo > /tmp/slab1 2>/dev/null
+# the caches that grew most, in objects (name delta objsize)
+grew=$(awk 'FNR == NR { if (FNR > 2) a[$1] = $2; next }
+	FNR > 2 { d = $2 - a[$1]; if (d > 0) print $1, d, $4 }' /tmp/slab0 /tmp/slab1 2>/dev/null |
+	sort -k2,2nr | head -n 5)
+[ -n "$grew" ] && echo "$grew" | sed 's/^/# slab cache grew: /'
+worst=$(echo "$grew" | awk 'NR == 1 { print $2 + 0 }')
 [ $is_rkvm = 1 ] && [ ! -d /sys/module/rkvm ] && insmod "$KO" 2>&1 | sed 's/^/# insmod: /'
 dfree=$((free0 - free1)) dsunr=$((sunr1 - sunr0)) dslab=$(( ${slab1:-0} - ${slab0:-0} ))
 echo "# after: free ${free1} KiB (${dfree} KiB less), SUnreclaim ${sunr1} KiB (+${dsunr}), slab objects ${slab1:-?} KiB (+${dslab})"
@@ -101,5 +110,7 @@ leak=0
 [ "$dfree" -gt "$FREE_TOL" ] && leak=1
 [ "$dsunr" -gt "$SLAB_TOL" ] && leak=1
 [ -n "$slab0" ] && [ "$dslab" -gt "$SLAB_TOL" ] && leak=1
-ok $leak "no leak: free memory -${dfree} KiB (tolerance ${FREE_TOL}), SUnreclaim +${dsunr} KiB, slab objects +${dslab} KiB (tolerance ${SLAB_TOL})"
+[ "${worst:-0}" -gt "$CACHE_TOL" ] && leak=1
+made=$(sed -n 's/.*; \([0-9]* VMs and [0-9]* vCPUs\) made$/\1/p' /tmp/ioctl-fuzz.out)
+ok $leak "no leak after ${made:-?} made: free memory -${dfree} KiB (tolerance ${FREE_TOL}), SUnreclaim +${dsunr} KiB, slab objects +${dslab} KiB (tolerance ${SLAB_TOL}), no cache +${CACHE_TOL} objects (most: ${worst:-0})"
 exit $fail
