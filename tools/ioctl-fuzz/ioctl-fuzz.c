@@ -274,6 +274,7 @@ static void op_yield(struct worker *w, const struct op *op);
 static void op_eventfd_signal(struct worker *w, const struct op *op);
 static void op_eventfd_recycle(struct worker *w, const struct op *op);
 static void op_sync_regs(struct worker *w, const struct op *op);
+static void op_irqfd_race(struct worker *w, const struct op *op);
 
 #define SPECIAL(n, fn, wt) { n, wt, fn, 0, F_NONE, G_NONE, 0 }
 
@@ -422,6 +423,7 @@ static struct op ops[] = {
 	SPECIAL("eventfd-signal", op_eventfd_signal, 3),
 	SPECIAL("eventfd-recycle", op_eventfd_recycle, 1),
 	SPECIAL("sync-regs-poke", op_sync_regs, 4),
+	SPECIAL("irqfd-teardown-race", op_irqfd_race, 3),
 };
 
 #define NOPS ((int)(sizeof(ops) / sizeof(ops[0])))
@@ -2904,6 +2906,72 @@ static void op_sync_regs(struct worker *w, const struct op *op)
 	gcopy(w, run + offsetof(struct kvm_run, kvm_valid_regs), &valid, 8);
 	gcopy(w, run + offsetof(struct kvm_run, kvm_dirty_regs), &dirty, 8);
 	w->cnt[op - ops]++;
+}
+
+/*
+ * A VM with an irqchip, a vCPU, an irqfd (maybe with a resample fd) and an
+ * ioeventfd, the eventfds signalled, then everything closed in a random
+ * order with more signals in between: irqfd injection from a workqueue
+ * against VM and eventfd teardown.
+ */
+static void op_irqfd_race(struct worker *w, const struct op *op)
+{
+	struct rng *r = &w->rng;
+	int sys, fds[5] = { -1, -1, -1, -1, -1 }, i, j, k;
+	struct kvm_irqfd irqfd;
+	struct kvm_ioeventfd ioev;
+	uint64_t one = 1;
+
+	sys = open(opt_device, O_RDWR | O_CLOEXEC);
+	if (sys < 0)
+		return;
+	fds[0] = ioctl(sys, KVM_CREATE_VM, 0);
+	close(sys);
+	if (fds[0] < 0) {
+		result(w, op - ops, -1, errno);
+		return;
+	}
+	atomic_fetch_add(&vms_made, 1);
+	ioctl(fds[0], KVM_CREATE_IRQCHIP, 0);
+	if (chance(r, 70))
+		fds[1] = ioctl(fds[0], KVM_CREATE_VCPU, rn(r, 4));
+	fds[2] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fds[3] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	fds[4] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	memset(&irqfd, 0, sizeof(irqfd));
+	irqfd.fd = fds[2];
+	irqfd.gsi = rn(r, 24);
+	if (chance(r, 40)) {
+		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = fds[3];
+	}
+	memset(&ioev, 0, sizeof(ioev));
+	ioev.addr = chance(r, 50) ? 0x10 : 0x40010;
+	ioev.len = chance(r, 50) ? 1 : 0;
+	ioev.fd = fds[4];
+	ioev.flags = ioev.addr == 0x10 ? KVM_IOEVENTFD_FLAG_PIO : 0;
+	note(w, "irqfd-teardown-race vm=%d vcpu=%d irqfd gsi %u flags %#x ioeventfd %#llx", fds[0],
+	     fds[1], irqfd.gsi, irqfd.flags, (unsigned long long)ioev.addr);
+	w->cnt[op - ops]++;
+	i = ioctl(fds[0], KVM_IRQFD, &irqfd);
+	w->err[op - ops][i < 0 && errno < NERR ? errno : 0]++;
+	ioctl(fds[0], KVM_IOEVENTFD, &ioev);
+	for (k = rn(r, 4); k > 0; k--)
+		if (write(fds[2], &one, 8) < 0)
+			break;
+	/* close in a random order, signalling in between */
+	for (i = 4; i >= 0; i--) {
+		j = rn(r, i + 1);
+		k = fds[j];
+		fds[j] = fds[i];
+		fds[i] = k;
+		if (k >= 0)
+			close(k);
+		if (chance(r, 50))
+			for (j = 0; j < i; j++)
+				if (fds[j] >= 0 && write(fds[j], &one, 8) < 0)
+					(void)0;
+	}
 }
 
 static void op_yield(struct worker *w, const struct op *op)
