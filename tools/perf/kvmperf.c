@@ -813,6 +813,7 @@ static int cmd_fault(const char *mode, unsigned long mb)
 	struct vm vm;
 	uint64_t c;
 	double t0, t1;
+	long thp_kb;
 
 	if (strcmp(mode, "4k") && strcmp(mode, "4k-pre") && strcmp(mode, "thp") &&
 	    strcmp(mode, "thp-pre"))
@@ -826,12 +827,18 @@ static int cmd_fault(const char *mode, unsigned long mb)
 	t0 = now();
 	c = touch_pass(&vm, low, pages);
 	t1 = now();
+	thp_kb = smaps_thp_kb(big);
 	printf("PERF %s fault_%s %.1f\n", label, mode, (double)c / pages);
 	printf("INFO %s fault_%s: %lu pages (%lu MiB) in %" PRIu64
 	       " guest cycles, %.3f s; AnonHugePages %ld kB\n", label, mode,
-	       pages, mb, c, t1 - t0, smaps_thp_kb(big));
+	       pages, mb, c, t1 - t0, thp_kb);
 	vm_destroy(&vm);
 	munmap(big, mb << 20);
+	if (thp && thp_kb < (long)(mb << 10) * 9 / 10) {
+		fprintf(stderr, "kvmperf: %s: fault_%s: only %ld of %lu kB were huge pages\n",
+			label, mode, thp_kb, mb << 10);
+		return 3;
+	}
 	return 0;
 }
 

@@ -227,7 +227,7 @@ exit $failed
 EOF
 
 log=$OUT/bench.log
-say "booting the bench: -c $CPUS -m $MEM, $REPS repetitions of each figure on rkvm and kvm_intel ($steps steps; ~2 min per repetition)"
+say "booting the bench: -c $CPUS -m $MEM, $REPS repetitions of each figure on rkvm and kvm_intel ($steps steps; ~1.5 min per repetition here)"
 t0=$(date +%s)
 RKVM_KO=$KO "$root/bench/run.sh" -q -c "$CPUS" -m "$MEM" -t "$TIMEOUT" -l "$log" "$guest" 2> "$OUT/bench.stderr" &
 bench_pid=$!
