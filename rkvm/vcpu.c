@@ -476,15 +476,20 @@ static long rkvm_vcpu_ioctl(struct file *file, unsigned int ioctl,
 			    unsigned long arg)
 {
 	struct rkvm_vcpu *vcpu = file->private_data;
-	union rkvm_vcpu_arg *a;
+	union rkvm_vcpu_arg *a = NULL;
 	long r;
 
 	if (vcpu->kvm->mm != current->mm)
 		return -EIO;
-	/* the state structs are large: keep them off the kernel stack */
-	a = kmalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
-	if (!a)
-		return -ENOMEM;
+	/*
+	 * The state structs are large: keep them off the kernel stack. KVM_RUN,
+	 * the hot path, needs none.
+	 */
+	if (ioctl != KVM_RUN) {
+		a = kmalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+		if (!a)
+			return -ENOMEM;
+	}
 	if (mutex_lock_killable(&vcpu->mutex)) {
 		kfree(a);
 		return -EINTR;

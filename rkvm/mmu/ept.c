@@ -66,15 +66,19 @@ static bool rkvm_ept_walk_range(struct rkvm *kvm, u64 *table, int level,
 				enum rkvm_ept_op op, struct list_head *freed)
 {
 	u64 span = rkvm_ept_span(level);
+	u64 last = base + EPT_ENTRIES * span - 1;
 	bool changed = false;
-	int i;
+	int i, first_i, last_i;
 
-	for (i = 0; i < EPT_ENTRIES; i++) {
+	/* only the entries that overlap [start, end) */
+	if (start > last || end <= base)
+		return false;
+	first_i = start > base ? (start - base) / span : 0;
+	last_i = end - 1 < last ? (end - 1 - base) / span : EPT_ENTRIES - 1;
+	for (i = first_i; i <= last_i; i++) {
 		u64 g = base + i * span;
 		u64 *pte = &table[i];
 
-		if (g + span <= start || g >= end)
-			continue;
 		if (!rkvm_ept_present(*pte))
 			continue;
 		if (rkvm_ept_is_leaf(*pte, level)) {
