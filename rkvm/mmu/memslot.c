@@ -205,6 +205,28 @@ void rkvm_free_memslots(struct rkvm *kvm)
 	kvfree(slots);
 }
 
+/*
+ * The slot a dirty-log ioctl names, under slots_lock: -EINVAL for an
+ * impossible id, -ENOENT for one without a dirty bitmap (address space 1,
+ * SMM's, exists for KVM but is always empty here).
+ */
+static int rkvm_dirty_log_slot(struct rkvm *kvm, u32 slot_id,
+			       struct rkvm_memslot **slot)
+{
+	struct rkvm_memslots *slots;
+
+	if ((slot_id >> 16) > 1 || (slot_id & 0xffff) >= RKVM_USER_MEM_SLOTS)
+		return -EINVAL;
+	if (slot_id >> 16)
+		return -ENOENT;
+	slots = rcu_dereference_protected(kvm->memslots,
+					  lockdep_is_held(&kvm->slots_lock));
+	*slot = rkvm_id_to_slot(slots, slot_id & 0xffff);
+	if (!*slot || !(*slot)->dirty_bitmap)
+		return -ENOENT;
+	return 0;
+}
+
 /* Write-protect the pages of word @i of a slot's bitmap set in @mask. */
 static bool rkvm_wrprot_mask_locked(struct rkvm *kvm,
 				    const struct rkvm_memslot *slot,
@@ -227,25 +249,16 @@ static bool rkvm_wrprot_mask_locked(struct rkvm *kvm,
  */
 int rkvm_clear_dirty_log(struct rkvm *kvm, const struct kvm_clear_dirty_log *log)
 {
-	u16 id = log->slot & 0xffff;
-	struct rkvm_memslots *slots;
 	struct rkvm_memslot *slot;
 	unsigned long *buf, n, i, first;
 	bool flush = false;
 	int r;
 
-	if ((log->slot >> 16) > 1 || id >= RKVM_USER_MEM_SLOTS)
-		return -EINVAL;
 	if (log->first_page & 63)
 		return -EINVAL;
-	if (log->slot >> 16)
-		return -ENOENT;
 	mutex_lock(&kvm->slots_lock);
-	slots = rcu_dereference_protected(kvm->memslots,
-					  lockdep_is_held(&kvm->slots_lock));
-	slot = rkvm_id_to_slot(slots, id);
-	r = -ENOENT;
-	if (!slot || !slot->dirty_bitmap)
+	r = rkvm_dirty_log_slot(kvm, log->slot, &slot);
+	if (r)
 		goto out;
 	r = -EINVAL;
 	if (log->first_page > slot->npages ||
@@ -294,23 +307,14 @@ out:
  */
 int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log)
 {
-	u16 id = log->slot & 0xffff;
-	struct rkvm_memslots *slots;
 	struct rkvm_memslot *slot;
 	unsigned long *snap, n, i;
 	bool flush = false;
 	int r;
 
-	if ((log->slot >> 16) > 1 || id >= RKVM_USER_MEM_SLOTS)
-		return -EINVAL;
-	if (log->slot >> 16)
-		return -ENOENT;	/* address space 1 (SMM) exists but is empty */
 	mutex_lock(&kvm->slots_lock);
-	slots = rcu_dereference_protected(kvm->memslots,
-					  lockdep_is_held(&kvm->slots_lock));
-	slot = rkvm_id_to_slot(slots, id);
-	r = -ENOENT;
-	if (!slot || !slot->dirty_bitmap)
+	r = rkvm_dirty_log_slot(kvm, log->slot, &slot);
+	if (r)
 		goto out;
 	n = rkvm_dirty_bitmap_bytes(slot->npages);
 	r = -ENOMEM;

@@ -261,9 +261,14 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 	return 0;
 }
 
-/* KVM_GET_MSRS / KVM_SET_MSRS: returns how many entries were processed */
-int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
-		    bool set)
+/*
+ * The loop behind every KVM_GET_MSRS/KVM_SET_MSRS: run @op on each entry
+ * until one fails; returns how many were processed (KVM's convention).
+ */
+typedef int (*rkvm_msr_op)(struct rkvm_vcpu *vcpu, struct kvm_msr_entry *e);
+
+static int rkvm_msr_array(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
+			  rkvm_msr_op op, bool copy_out)
 {
 	struct kvm_msr_entry *e;
 	struct kvm_msrs hdr;
@@ -277,16 +282,31 @@ int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
 	e = memdup_user(arg->entries, array_size(hdr.nmsrs, sizeof(*e)));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
-	for (i = 0; i < hdr.nmsrs; i++) {
-		if (set ? rkvm_set_msr(vcpu, e[i].index, e[i].data, true) :
-			  rkvm_get_msr(vcpu, e[i].index, &e[i].data, true))
+	for (i = 0; i < hdr.nmsrs; i++)
+		if (op(vcpu, &e[i]))
 			break;
-	}
 	r = i;
-	if (!set && copy_to_user(arg->entries, e, i * sizeof(*e)))
+	if (copy_out && copy_to_user(arg->entries, e, i * sizeof(*e)))
 		r = -EFAULT;
 	kfree(e);
 	return r;
+}
+
+static int rkvm_msr_get_op(struct rkvm_vcpu *vcpu, struct kvm_msr_entry *e)
+{
+	return rkvm_get_msr(vcpu, e->index, &e->data, true);
+}
+
+static int rkvm_msr_set_op(struct rkvm_vcpu *vcpu, struct kvm_msr_entry *e)
+{
+	return rkvm_set_msr(vcpu, e->index, e->data, true);
+}
+
+int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
+		    bool set)
+{
+	return rkvm_msr_array(vcpu, arg, set ? rkvm_msr_set_op : rkvm_msr_get_op,
+			      !set);
 }
 
 /* MSRs describing what the host offers, read on the system fd */
@@ -309,29 +329,16 @@ static int rkvm_get_feature_msr(u32 index, u64 *data)
 	}
 }
 
+static int rkvm_feature_msr_op(struct rkvm_vcpu *unused,
+			       struct kvm_msr_entry *e)
+{
+	return rkvm_get_feature_msr(e->index, &e->data);
+}
+
 /* KVM_GET_MSRS on the system fd (KVM_CAP_GET_MSR_FEATURES) */
 int rkvm_get_feature_msrs(struct kvm_msrs __user *arg)
 {
-	struct kvm_msr_entry *e;
-	struct kvm_msrs hdr;
-	u32 i;
-	int r;
-
-	if (copy_from_user(&hdr, arg, sizeof(hdr)))
-		return -EFAULT;
-	if (hdr.nmsrs >= RKVM_MAX_MSR_ENTRIES)
-		return -E2BIG;
-	e = memdup_user(arg->entries, array_size(hdr.nmsrs, sizeof(*e)));
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	for (i = 0; i < hdr.nmsrs; i++)
-		if (rkvm_get_feature_msr(e[i].index, &e[i].data))
-			break;
-	r = i;
-	if (copy_to_user(arg->entries, e, i * sizeof(*e)))
-		r = -EFAULT;
-	kfree(e);
-	return r;
+	return rkvm_msr_array(NULL, arg, rkvm_feature_msr_op, true);
 }
 
 static int rkvm_copy_msr_list(struct kvm_msr_list __user *arg, const u32 *list,
