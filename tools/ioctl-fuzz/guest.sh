@@ -67,9 +67,10 @@ echo "# before: free ${free0} KiB, SUnreclaim ${sunr0} KiB, slab objects ${slab0
 # 1. the fuzzer, bounded in time even if it hangs
 limit=$((SECS + 120))
 echo "# $FUZZ --device $DEV --seconds $SECS $*  (limit ${limit}s)"
-timeout -s KILL "$limit" "$FUZZ" --device "$DEV" --seconds "$SECS" "$@" > /tmp/ioctl-fuzz.out 2>&1
-rc=$?
-sed 's/^/# /' /tmp/ioctl-fuzz.out
+# streamed as TAP comments while it runs, so a hang still shows its last words
+{ timeout -s KILL "$limit" "$FUZZ" --device "$DEV" --seconds "$SECS" "$@" 2>&1; echo $? > /tmp/ioctl-fuzz.rc; } |
+	tee /tmp/ioctl-fuzz.out | sed 's/^/# /'
+rc=$(cat /tmp/ioctl-fuzz.rc)
 seed=$(sed -n 's/^ioctl-fuzz: seed \([0-9]*\) device.*/\1/p' /tmp/ioctl-fuzz.out | head -n 1)
 [ "$rc" = 137 ] && echo "# killed after ${limit}s: a hung operation (see the HANG line above)"
 ok $rc "ioctl-fuzz on $DEV for ${SECS}s, seed ${seed:-?} (exit status $rc)"

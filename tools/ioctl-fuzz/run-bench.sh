@@ -60,7 +60,7 @@ EOS
 
 cmdline=""
 [ $slub = 1 ] && cmdline="slub_debug=FZPU"
-limit=$((secs * 3 + 400))
+limit=$((secs * 4 + 600))	# wall-clock: the emulated CPU runs 2..3x slower than real time here
 echo "# rkvm.ko: md5 $(md5sum < "$root/rkvm.ko" | cut -c1-12), built $(date -r "$root/rkvm.ko" +%FT%T); HEAD $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- rkvm || echo " + uncommitted rkvm/ changes")"
 echo "# bench: -c 2 -m 512 -t $limit, $dev, ${secs}s, seed $seed, threads $threads${cmdline:+, $cmdline}; console: $log"
 BENCH_EXTRA_CMDLINE="${BENCH_EXTRA_CMDLINE:-} $cmdline" \
