@@ -15,6 +15,7 @@
 
 #include "rkvm.h"
 #include "x86/ioapic.h"
+#include "x86/pic.h"
 
 void rkvm_get_vm(struct rkvm *kvm)
 {
@@ -34,6 +35,7 @@ static void rkvm_destroy_vm(struct kref *ref)
 	rkvm_irqfd_release(kvm);
 	rkvm_ioeventfd_release(kvm);
 	rkvm_ioapic_free(kvm);
+	rkvm_pic_free(kvm);
 	rkvm_irq_routing_free(kvm);
 	rkvm_free_memslots(kvm);
 	cleanup_srcu_struct(&kvm->srcu);
@@ -102,6 +104,11 @@ static int rkvm_create_irqchip(struct rkvm *kvm)
 	if (kvm->nr_vcpus)
 		goto out;
 	r = rkvm_ioapic_create(kvm);
+	if (!r) {
+		r = rkvm_pic_create(kvm);
+		if (r)
+			rkvm_ioapic_free(kvm);
+	}
 	if (!r)
 		kvm->irqchip = true;
 out:
@@ -134,16 +141,19 @@ static int rkvm_irqchip_ioctl(struct rkvm *kvm, struct kvm_irqchip __user *argp,
 	if (IS_ERR(chip))
 		return PTR_ERR(chip);
 	r = -EINVAL;
-	if (chip->chip_id != KVM_IRQCHIP_IOAPIC)
-		goto out;	/* the PIC is not modelled yet */
+	if (chip->chip_id >= KVM_NR_IRQCHIPS)
+		goto out;
 	r = 0;
-	if (set) {
+	if (set && chip->chip_id == KVM_IRQCHIP_IOAPIC)
 		rkvm_ioapic_set(kvm, &chip->chip.ioapic);
-	} else {
+	else if (set)
+		rkvm_pic_set(kvm, chip->chip_id, &chip->chip.pic);
+	else if (chip->chip_id == KVM_IRQCHIP_IOAPIC)
 		rkvm_ioapic_get(kvm, &chip->chip.ioapic);
-		if (copy_to_user(argp, chip, sizeof(*chip)))
-			r = -EFAULT;
-	}
+	else
+		rkvm_pic_get(kvm, chip->chip_id, &chip->chip.pic);
+	if (!set && copy_to_user(argp, chip, sizeof(*chip)))
+		r = -EFAULT;
 out:
 	kfree(chip);
 	return r;

@@ -294,7 +294,65 @@ static void ioeventfds(void)
 	EXPECT_ERRNO(ioctl(vm->fd, KVM_IOEVENTFD, &pio), ENOENT);
 }
 
+/*
+ * Real mode, the classic PC way: program the master PIC (ICW1-4, base 8),
+ * unmask IRQ 3 only, then wait. The interrupt arrives as ExtINT through the
+ * BSP's LINT0 (virtual wire, KVM's reset state).
+ */
+GUEST_CODE(g_pic, ".code16",
+	"movb $0x11, %al\n"
+	"outb %al, $0x20\n"
+	"movb $0x08, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x04, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x01, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0xf7, %al\n"
+	"outb %al, $0x21\n"
+	"movb $1, %al\n"
+	"outb %al, $0x12\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"hlt\n");
+
+static void pic_irq(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_irq_level l = { .irq = 3, .level = 1 };
+	static const uint8_t handler[] = {	/* report, EOI, report 0x55 */
+		0xb0, 0x0b, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
+		0xb0, 0x55, 0xe6, PORT_MAIN, 0xfa, 0xf4,
+	};
+	uint16_t *ivt = gpa_to_hva(vm, IVT_GPA);
+	struct kvm_vcpu *vcpu;
+
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, CODE_GPA, g_pic);
+	vm_load(vm, HANDLER_GPA, handler, sizeof(handler));
+	ivt[0x0b * 2] = HANDLER_GPA;
+	ivt[0x0b * 2 + 1] = 0;
+	vcpu_setup_real(vcpu, CODE_GPA);
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "PIC programmed");
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	TEST_ASSERT(chip.chip.pic.imr == 0xf7 && chip.chip.pic.irq_base == 8,
+		    "master PIC: imr 0x%x base 0x%x", chip.chip.pic.imr,
+		    chip.chip.pic.irq_base);
+	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
+	l.level = 0;
+	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
+	expect_handler_then_main(vcpu, 0x0b);
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	TEST_ASSERT(!chip.chip.pic.isr, "ISR 0x%x after the EOI",
+		    chip.chip.pic.isr);
+}
+
 static const struct kvm_test tests[] = {
+	{ "the 8259 PIC: ICWs, IRQ 3 as ExtINT through LINT0, EOI (real mode)",
+	  pic_irq },
 	{ "KVM_CREATE_IRQCHIP once, before vCPUs; KVM_IRQ_LINE needs it",
 	  create_rules },
 	{ "KVM_INTERRUPT with an in-kernel irqchip gives ENXIO", interrupt_enxio },

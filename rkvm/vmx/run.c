@@ -26,6 +26,7 @@
 #include "x86/msr.h"
 #include "x86/io.h"
 #include "x86/lapic.h"
+#include "x86/pic.h"
 
 static inline u16 rkvm_store_ldt(void)
 {
@@ -107,6 +108,13 @@ static void rkvm_set_exec_bit(struct rkvm_vcpu *vcpu, u32 bit, bool on)
 	}
 }
 
+/* The BSP has the PICs' interrupt to take through LINT0. */
+static bool rkvm_vcpu_has_extint(struct rkvm_vcpu *vcpu)
+{
+	return vcpu->vcpu_id == vcpu->kvm->bsp_id &&
+	       rkvm_pic_output(vcpu->kvm) && rkvm_lapic_accepts_pic(vcpu);
+}
+
 /* Pick at most one event to inject, and ask for a window for the others. */
 static void rkvm_inject_events(struct rkvm_vcpu *vcpu)
 {
@@ -143,6 +151,14 @@ static void rkvm_inject_events(struct rkvm_vcpu *vcpu)
 			intr = RKVM_NMI_VECTOR | INTR_TYPE_NMI_INTR |
 			       INTR_INFO_VALID_MASK;
 		}
+	}
+	/* the PICs' ExtINT comes before the local APIC's own (as KVM) */
+	if (!intr && rkvm_vcpu_has_extint(vcpu)) {
+		if (rkvm_ready_for_interrupt(vcpu))
+			intr = rkvm_pic_ack(vcpu->kvm) | INTR_TYPE_EXT_INTR |
+			       INTR_INFO_VALID_MASK;
+		else
+			want_irq_window = true;
 	}
 	if (!intr && vcpu->lapic) {
 		int vec = rkvm_lapic_pending_vector(vcpu);
@@ -330,7 +346,8 @@ static bool rkvm_vcpu_wakeable(struct rkvm_vcpu *vcpu)
 	if (READ_ONCE(vcpu->nmi_pending))
 		return true;
 	return (rkvm_rflags(vcpu) & X86_EFLAGS_IF) &&
-	       rkvm_lapic_pending_vector(vcpu) >= 0;
+	       (rkvm_lapic_pending_vector(vcpu) >= 0 ||
+		rkvm_vcpu_has_extint(vcpu));
 }
 
 /* In-kernel HLT and wait-for-SIPI: sleep until an event or a signal. */

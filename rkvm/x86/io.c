@@ -15,6 +15,7 @@
 #include "x86/io.h"
 #include "x86/gmem.h"
 #include "x86/emulate.h"
+#include "x86/pic.h"
 
 /* VM-exit qualification of an I/O instruction (SDM Vol. 3 Table 28-5) */
 #define IOQ_SIZE(q)	(((q) & 7) + 1)
@@ -57,6 +58,16 @@ int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 		return rkvm_handle_string_io(vcpu, q, size, port);
 
 	rkvm_skip_instruction(vcpu);
+	/* the in-kernel PICs answer their own ports */
+	if (size == 1 && vcpu->kvm->pic) {
+		u8 v = vcpu->regs[RKVM_RAX];
+
+		if (rkvm_pic_io(vcpu->kvm, port, IOQ_IN(q), &v)) {
+			if (IOQ_IN(q))
+				rkvm_write_reg(vcpu->regs, RKVM_RAX, 0, 1, v);
+			return RKVM_REENTER;
+		}
+	}
 	if (IOQ_IN(q)) {
 		vcpu->pio_in_pending = true;
 		vcpu->pio_size = size;

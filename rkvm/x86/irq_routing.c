@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * GSI routing: where KVM_IRQ_LINE and irqfds send an interrupt. The default
- * is KVM's for an in-kernel irqchip without a PIC model: GSI n is IOAPIC
- * pin n. KVM_SET_GSI_ROUTING replaces it with userspace's table of IOAPIC
- * pins and MSI messages; KVM_SIGNAL_MSI sends one message directly.
+ * is KVM's: GSIs 0-15 go to the PICs and to the IOAPIC's pins 0-15, GSIs
+ * 16-23 to the IOAPIC alone. KVM_SET_GSI_ROUTING replaces it with
+ * userspace's table of PIC/IOAPIC pins and MSI messages; KVM_SIGNAL_MSI
+ * sends one message directly.
  *
  * Locking: the table is RCU-published; writers hold kvm->lock.
  */
@@ -16,6 +17,7 @@
 #include "rkvm.h"
 #include "x86/ioapic.h"
 #include "x86/lapic.h"
+#include "x86/pic.h"
 
 #define RKVM_MAX_IRQ_ROUTES	4096	/* KVM_MAX_IRQ_ROUTES */
 
@@ -50,9 +52,14 @@ int rkvm_set_gsi(struct rkvm *kvm, u32 gsi, bool level)
 	rcu_read_lock();
 	rt = rcu_dereference(kvm->irq_routes);
 	if (!rt) {
+		/* KVM's default table: GSIs 0-15 on both PICs and the IOAPIC */
 		rcu_read_unlock();
-		return gsi < KVM_IOAPIC_NUM_PINS ?
-		       rkvm_ioapic_set_irq(kvm, gsi, level) : -1;
+		if (gsi < 16)
+			ret = rkvm_merge_status(ret, rkvm_pic_set_irq(kvm, gsi, level));
+		if (gsi < KVM_IOAPIC_NUM_PINS)
+			ret = rkvm_merge_status(ret,
+				rkvm_ioapic_set_irq(kvm, gsi, level));
+		return ret;
 	}
 	for (i = 0; i < rt->nr; i++) {
 		const struct kvm_irq_routing_entry *e = &rt->e[i];
@@ -63,11 +70,14 @@ int rkvm_set_gsi(struct rkvm *kvm, u32 gsi, bool level)
 		    e->u.irqchip.irqchip == KVM_IRQCHIP_IOAPIC)
 			ret = rkvm_merge_status(ret,
 				rkvm_ioapic_set_irq(kvm, e->u.irqchip.pin, level));
+		else if (e->type == KVM_IRQ_ROUTING_IRQCHIP)
+			ret = rkvm_merge_status(ret,
+				rkvm_pic_set_irq(kvm, e->u.irqchip.irqchip * 8 +
+						 e->u.irqchip.pin, level));
 		else if (e->type == KVM_IRQ_ROUTING_MSI && level)
 			ret = rkvm_merge_status(ret,
 				rkvm_deliver_msi(kvm, e->u.msi.address_lo,
 						 e->u.msi.data));
-		/* routes to the PIC reach nothing: rkvm has no PIC model */
 	}
 	rcu_read_unlock();
 	return ret;

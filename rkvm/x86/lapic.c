@@ -101,6 +101,26 @@ static void rkvm_post(struct rkvm_vcpu *vcpu, int req)
 	rkvm_kick(vcpu);
 }
 
+/* Something may be deliverable now: have the vCPU look (any context). */
+void rkvm_vcpu_post_event(struct rkvm_vcpu *vcpu)
+{
+	rkvm_post(vcpu, RKVM_REQ_EVENT);
+}
+
+/* The PIC's ExtINT reaches the CPU through LINT0 (virtual wire mode). */
+bool rkvm_lapic_accepts_pic(struct rkvm_vcpu *vcpu)
+{
+	u32 lvt0;
+
+	if (!vcpu->lapic)
+		return false;
+	if (!apic_hw_enabled(vcpu))
+		return true;
+	lvt0 = lreg(vcpu->lapic, APIC_LVT0);
+	return !(lvt0 & APIC_LVT_MASKED) &&
+	       (lvt0 & APIC_DM_FIXED_MASK) == APIC_DM_EXTINT;
+}
+
 /*
  * Accept an interrupt into this vCPU's local APIC (any context). Returns
  * whether it was accepted.
@@ -600,6 +620,9 @@ void rkvm_lapic_reset(struct rkvm_vcpu *vcpu)
 	lset(a, APIC_SPIV, 0xff);
 	for (i = 0; i < ARRAY_SIZE(apic_lvts); i++)
 		lset(a, apic_lvts[i], APIC_LVT_MASKED);
+	/* KVM's LINT0_REENABLED quirk: the BSP starts in virtual wire mode */
+	if (vcpu->vcpu_id == vcpu->kvm->bsp_id)
+		lset(a, APIC_LVT0, APIC_DM_EXTINT);
 }
 
 int rkvm_lapic_create(struct rkvm_vcpu *vcpu)

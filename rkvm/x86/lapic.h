@@ -49,6 +49,8 @@ void rkvm_lapic_set_tpr(struct rkvm_vcpu *vcpu, u8 cr8);
 u8 rkvm_lapic_get_tpr(struct rkvm_vcpu *vcpu);
 
 /* delivery */
+void rkvm_vcpu_post_event(struct rkvm_vcpu *vcpu);
+bool rkvm_lapic_accepts_pic(struct rkvm_vcpu *vcpu);
 bool rkvm_lapic_accept(struct rkvm_vcpu *vcpu, u32 delivery_mode, u8 vector,
 		       bool level_trig);
 int rkvm_lapic_pending_vector(struct rkvm_vcpu *vcpu);
