@@ -28,12 +28,13 @@ static void rkvm_destroy_vm(struct kref *ref)
 	int i;
 
 	rkvm_debugfs_vm_destroy(kvm);
+	/* no irqfd work may deliver to a vCPU once they start going */
+	rkvm_irqfd_release(kvm);
+	rkvm_ioeventfd_release(kvm);
 	rkvm_mmu_notifier_unregister(kvm);
 	for (i = 0; i < kvm->nr_vcpus; i++)
 		rkvm_vcpu_destroy(kvm->vcpus[i]);
 	rkvm_ept_destroy(kvm);
-	rkvm_irqfd_release(kvm);
-	rkvm_ioeventfd_release(kvm);
 	rkvm_ioapic_free(kvm);
 	rkvm_pic_free(kvm);
 	rkvm_irq_routing_free(kvm);
