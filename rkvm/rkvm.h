@@ -87,6 +87,7 @@ struct rkvm {
 	u32 bsp_id;			/* KVM_SET_BOOT_CPU_ID */
 	u32 max_vcpu_ids;		/* KVM_CAP_MAX_VCPU_ID, 0: the default */
 	unsigned long nr_mmu_pages;	/* KVM_SET_NR_MMU_PAGES (recorded) */
+	bool nr_mmu_pages_set;
 	struct rkvm_ioapic *ioapic;
 	struct rkvm_pic *pic;
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */

@@ -241,6 +241,7 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (arg < 64)
 			return -EINVAL;
 		WRITE_ONCE(kvm->nr_mmu_pages, arg);
+		WRITE_ONCE(kvm->nr_mmu_pages_set, true);
 		return 0;
 	case KVM_GET_NR_MMU_PAGES:
 		return READ_ONCE(kvm->nr_mmu_pages);

@@ -348,8 +348,12 @@ int rkvm_ept_fault(struct rkvm_vcpu *vcpu, u64 gpa, u64 qual)
 	smp_rmb();	/* read the sequence before looking at the host's page */
 	idx = srcu_read_lock(&kvm->srcu);
 	slots = srcu_dereference(kvm->memslots, &kvm->srcu);
-	/* a VM with no memory at all: KVM_RUN fails with ENOSPC, as KVM's */
-	if (!slots->nr) {
+	/*
+	 * A VM with no memory at all: KVM's MMU has no page budget either,
+	 * and KVM_RUN fails with ENOSPC, unless userspace gave it one with
+	 * KVM_SET_NR_MMU_PAGES (then the fetch fails: an emulation error).
+	 */
+	if (!slots->nr && !READ_ONCE(kvm->nr_mmu_pages_set)) {
 		srcu_read_unlock(&kvm->srcu, idx);
 		return -ENOSPC;
 	}
