@@ -227,20 +227,31 @@ static int rkvm_dirty_log_slot(struct rkvm *kvm, u32 slot_id,
 	return 0;
 }
 
-/* Write-protect the pages of word @i of a slot's bitmap set in @mask. */
+/*
+ * Write-protect the pages of word @i of a slot's bitmap when any is set in
+ * @mask: one walk over the word's 64 pages. The clean ones among them are
+ * read-only already (or become so harmlessly: their next write is logged).
+ */
 static bool rkvm_wrprot_mask_locked(struct rkvm *kvm,
 				    const struct rkvm_memslot *slot,
 				    unsigned long i, unsigned long mask)
 {
-	bool flush = false;
-	u64 g;
+	u64 g = slot->base_gfn + i * BITS_PER_LONG;
 
-	while (mask) {
-		g = slot->base_gfn + i * BITS_PER_LONG + __ffs(mask);
-		mask &= mask - 1;
-		flush |= rkvm_ept_wrprot_range_locked(kvm, g, g + 1);
+	if (!mask)
+		return false;
+	return rkvm_ept_wrprot_range_locked(kvm, g,
+		min_t(u64, g + BITS_PER_LONG, slot->base_gfn + slot->npages));
+}
+
+/* A long bitmap walk lets others in now and then (mmu_lock held). */
+static void rkvm_dirty_log_breathe(struct rkvm *kvm, unsigned long i)
+{
+	if ((i & 63) == 63 && need_resched()) {
+		mutex_unlock(&kvm->mmu_lock);
+		cond_resched();
+		mutex_lock(&kvm->mmu_lock);
 	}
-	return flush;
 }
 
 /*
@@ -289,6 +300,7 @@ int rkvm_clear_dirty_log(struct rkvm *kvm, const struct kvm_clear_dirty_log *log
 		mask &= atomic_long_fetch_andnot(mask,
 				(atomic_long_t *)&slot->dirty_bitmap[first + i]);
 		flush |= rkvm_wrprot_mask_locked(kvm, slot, first + i, mask);
+		rkvm_dirty_log_breathe(kvm, i);
 	}
 	mutex_unlock(&kvm->mmu_lock);
 	if (flush)
@@ -331,6 +343,7 @@ int rkvm_get_dirty_log(struct rkvm *kvm, const struct kvm_dirty_log *log)
 		for (i = 0; i < n / sizeof(long); i++) {
 			snap[i] = xchg(&slot->dirty_bitmap[i], 0);
 			flush |= rkvm_wrprot_mask_locked(kvm, slot, i, snap[i]);
+			rkvm_dirty_log_breathe(kvm, i);
 		}
 		mutex_unlock(&kvm->mmu_lock);
 		if (flush)
