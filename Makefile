@@ -30,6 +30,7 @@ tools: deps
 	@mkdir -p $(BIN)
 	$(CC) $(USER_CFLAGS) -o $(BIN)/test_misc tools/test_misc.c
 	$(MAKE) -C tools/mini-vmm install DESTDIR=$(BIN)
+	$(MAKE) -C tools/ioctl-fuzz install DESTDIR=$(BIN)
 
 selftests: deps
 	@mkdir -p $(BIN)/selftests

@@ -8,7 +8,8 @@
 #   make -C tools/mini-vmm check  if that Makefile has a check target
 # Bench tier (Bochs guests, see bench/run.sh), two benches at a time, each
 # loading rkvm.ko and the stock irqbypass/kvm/kvm-intel modules:
-#   rkvm       /t/test_misc /dev/rust_kvm, /t/selftests/run_tests.sh /dev/rust_kvm
+#   rkvm       /t/test_misc /dev/rust_kvm, /t/selftests/run_tests.sh /dev/rust_kvm,
+#              then FUZZ_SECONDS (default 30) of /t/ioctl-fuzz-guest.sh
 #   kvm        /t/test_misc /dev/kvm,      /t/selftests/run_tests.sh /dev/kvm
 #   mvm-rkvm   /t/mini-vmm-tests.sh /dev/rust_kvm   (when built)
 #   mvm-kvm    /t/mini-vmm-tests.sh /dev/kvm        (when built)
@@ -144,6 +145,10 @@ make_jobs() {
 load_modules $name/modules
 tap_prog $name/test_misc /t/test_misc /dev/$dev
 tap_stream $name/selftests /t/selftests/run_tests.sh /dev/$dev
+EOF
+		# then a short seeded fuzz (it reloads rkvm.ko: it goes last)
+		[ "$name" = rkvm ] && cat >> "$jobdir/rkvm.sh" <<EOF
+tap_stream rkvm/ioctl-fuzz /t/ioctl-fuzz-guest.sh /dev/rust_kvm ${FUZZ_SECONDS:-30}
 EOF
 		# rkvm's selftests on two CPUs: vCPU threads then move between
 		# CPUs (the concurrency cases). kvm_intel stays on one: a guest
