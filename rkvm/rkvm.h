@@ -102,7 +102,6 @@ enum rkvm_cache_bit {
 struct rkvm_vcpu {
 	struct rkvm *kvm;
 	int vcpu_id;
-	int index;
 	struct mutex mutex;		/* held across every vCPU ioctl */
 	struct kvm_run *run;
 	void *pio_data;			/* the page after kvm_run in the mmap */
@@ -136,7 +135,7 @@ struct rkvm_vcpu {
 	bool guest_state_loaded;
 	u64 host_smsr[RKVM_NR_SMSRS];
 	u16 host_ds, host_es, host_fs, host_gs;
-	unsigned long host_fs_base, host_kernel_gs_base;
+	unsigned long host_fs_base;
 
 	/* CPUID */
 	int cpuid_nent;
@@ -169,11 +168,8 @@ struct rkvm_vcpu {
 	/* a pending PIO completion */
 	bool pio_in_pending;
 	u8 pio_size;
-	unsigned long pio_next_rip;
 	bool mmio_read_pending;
 	struct rkvm_insn mmio_insn;	/* the load waiting for its data */
-	bool hypercall_pending;
-	unsigned long hypercall_next_rip;
 
 	u8 cr8;
 	u64 apic_base;
@@ -200,9 +196,6 @@ struct rkvm_vcpu {
 	/* EPT table pages for the next fault, allocated outside mmu_lock */
 	void *pt_cache[EPT_LEVELS_FOR_CACHE];
 	int pt_cache_n;
-
-	/* stats */
-	u64 exits;
 };
 
 extern u64 rkvm_host_xcr0;

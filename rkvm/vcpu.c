@@ -586,7 +586,6 @@ int rkvm_create_vcpu(struct rkvm *kvm, unsigned long id)
 			vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 	}
 	/* publish first: once the fd exists, userspace may close it */
-	vcpu->index = kvm->nr_vcpus;
 	kvm->vcpus[kvm->nr_vcpus++] = vcpu;
 	rkvm_get_vm(kvm);
 	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);

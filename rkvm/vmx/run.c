@@ -274,7 +274,6 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, rkvm_host_xcr0);
 	vcpu->cr2 = native_read_cr2();
 	vcpu->cache_avail = 0;
-	vcpu->exits++;
 
 	if (unlikely(fail)) {
 		vcpu->entry_error = vmcs_read32(VM_INSTRUCTION_ERROR);

@@ -2,7 +2,7 @@
 /*
  * Port I/O exits to userspace (KVM_EXIT_IO): IN/OUT of 1, 2
  * or 4 bytes with the data in the page after kvm_run, and the completion
- * of an IN, an INS, an MMIO read or a hypercall on the next KVM_RUN.
+ * of an IN, an INS or an MMIO read on the next KVM_RUN.
  */
 #include <linux/kvm.h>
 #include <linux/string.h>
@@ -263,9 +263,5 @@ int rkvm_complete_userspace_exit(struct rkvm_vcpu *vcpu)
 		return 0;
 	if (vcpu->mmio_read_pending && rkvm_complete_mmio_read(vcpu) <= 0)
 		return 0;
-	if (vcpu->hypercall_pending) {
-		vcpu->hypercall_pending = false;
-		vcpu->regs[RKVM_RAX] = vcpu->run->hypercall.ret;
-	}
 	return 1;
 }
