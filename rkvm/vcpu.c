@@ -273,7 +273,7 @@ static void rkvm_get_debugregs(struct rkvm_vcpu *vcpu, struct kvm_debugregs *d)
 	memset(d, 0, sizeof(*d));
 	memcpy(d->db, vcpu->db, sizeof(d->db));
 	d->dr6 = vcpu->dr6;
-	d->dr7 = vmcs_read(GUEST_DR7);
+	d->dr7 = vcpu->dr7;
 }
 
 static int rkvm_set_debugregs(struct rkvm_vcpu *vcpu,
@@ -283,7 +283,7 @@ static int rkvm_set_debugregs(struct rkvm_vcpu *vcpu,
 		return -EINVAL;
 	memcpy(vcpu->db, d->db, sizeof(vcpu->db));
 	vcpu->dr6 = (d->dr6 & RKVM_DR6_VOLATILE) | RKVM_DR6_FIXED_1;
-	vmcs_write(GUEST_DR7, (d->dr7 & RKVM_DR7_VOLATILE) | RKVM_DR7_FIXED_1);
+	vcpu->dr7 = (d->dr7 & RKVM_DR7_VOLATILE) | RKVM_DR7_FIXED_1;
 	return 0;
 }
 

@@ -272,7 +272,11 @@ static int rkvm_exit_cr(struct rkvm_vcpu *vcpu)
 
 /*
  * MOV to/from DR0-DR7 exit so the guest cannot touch the host's debug
- * registers; rkvm keeps the guest's values (no hardware breakpoints yet).
+ * registers; rkvm keeps the guest's values in the vCPU. The DR7 the CPU
+ * uses in the guest stays at its reset value: the guest's DR0-DR3 are not
+ * loaded, so its breakpoints are not armed (rkvm offers no hardware
+ * breakpoints yet), and no #DB can recur during #DB delivery (the
+ * CVE-2015-8104 loop that otherwise needs a #DB intercept).
  */
 static int rkvm_exit_dr(struct rkvm_vcpu *vcpu)
 {
@@ -293,8 +297,7 @@ static int rkvm_exit_dr(struct rkvm_vcpu *vcpu)
 	if (dr == 5)
 		dr = 7;
 	if (q & 16) {	/* MOV from DR */
-		val = dr < 4 ? vcpu->db[dr] : dr == 6 ? vcpu->dr6 :
-		      vmcs_read(GUEST_DR7);
+		val = dr < 4 ? vcpu->db[dr] : dr == 6 ? vcpu->dr6 : vcpu->dr7;
 		if (reg == RKVM_RSP)
 			rkvm_set_rsp(vcpu, val);
 		else
@@ -310,7 +313,7 @@ static int rkvm_exit_dr(struct rkvm_vcpu *vcpu)
 		else if (dr == 6)
 			vcpu->dr6 = (val & RKVM_DR6_VOLATILE) | RKVM_DR6_FIXED_1;
 		else
-			vmcs_write(GUEST_DR7, (val & RKVM_DR7_VOLATILE) | RKVM_DR7_FIXED_1);
+			vcpu->dr7 = (val & RKVM_DR7_VOLATILE) | RKVM_DR7_FIXED_1;
 	}
 	rkvm_skip_instruction(vcpu);
 	return RKVM_REENTER;

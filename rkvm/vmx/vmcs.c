@@ -201,7 +201,7 @@ void rkvm_vcpu_reset(struct rkvm_vcpu *vcpu)
 	vcpu->cr2 = 0;
 	vcpu->dr6 = RKVM_DR6_FIXED_1;
 	vcpu->dr7 = RKVM_DR7_FIXED_1;
-	vmcs_write(GUEST_DR7, RKVM_DR7_FIXED_1);
+	vmcs_write(GUEST_DR7, RKVM_DR7_FIXED_1);	/* never the guest's: exit.c */
 	vmcs_write(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write(GUEST_SYSENTER_CS, 0);
 	vmcs_write(GUEST_SYSENTER_ESP, 0);
