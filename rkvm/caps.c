@@ -65,6 +65,8 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_IRQCHIP },
 	{ KVM_CAP_IRQ_INJECT_STATUS },
 	{ KVM_CAP_IRQFD },
+	{ KVM_CAP_PIT2 },
+	{ KVM_CAP_PIT_STATE2 },
 	{ KVM_CAP_IRQ_ROUTING, rkvm_cap_irq_routes },
 	{ KVM_CAP_SIGNAL_MSI },
 	{ KVM_CAP_IOEVENTFD },

@@ -90,6 +90,7 @@ struct rkvm {
 	bool nr_mmu_pages_set;
 	struct rkvm_ioapic *ioapic;
 	struct rkvm_pic *pic;
+	struct rkvm_pit *pit;		/* KVM_CREATE_PIT2 */
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	struct dentry *debugfs;
 };

@@ -16,6 +16,7 @@
 #include "rkvm.h"
 #include "x86/ioapic.h"
 #include "x86/pic.h"
+#include "x86/pit.h"
 
 void rkvm_get_vm(struct rkvm *kvm)
 {
@@ -28,8 +29,9 @@ static void rkvm_destroy_vm(struct kref *ref)
 	int i;
 
 	rkvm_debugfs_vm_destroy(kvm);
-	/* no irqfd work may deliver to a vCPU once they start going */
+	/* no irqfd or PIT work may deliver to a vCPU once they start going */
 	rkvm_irqfd_release(kvm);
+	rkvm_pit_free(kvm);
 	rkvm_ioeventfd_release(kvm);
 	rkvm_mmu_notifier_unregister(kvm);
 	for (i = 0; i < kvm->nr_vcpus; i++)
@@ -173,6 +175,8 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct kvm_ioeventfd ioev;
 	struct kvm_irqfd irqfd;
 	struct kvm_msi msi;
+	struct kvm_pit_config pitcfg;
+	struct kvm_pit_state2 *pit;
 	u64 ident_addr;
 	long r;
 
@@ -203,6 +207,26 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 		if (copy_from_user(&irqfd, argp, sizeof(irqfd)))
 			return -EFAULT;
 		return rkvm_irqfd(kvm, &irqfd);
+	case KVM_CREATE_PIT2:
+		if (copy_from_user(&pitcfg, argp, sizeof(pitcfg)))
+			return -EFAULT;
+		return rkvm_pit_create(kvm, &pitcfg);
+	case KVM_GET_PIT2:
+		pit = kzalloc(sizeof(*pit), GFP_KERNEL);
+		if (!pit)
+			return -ENOMEM;
+		r = rkvm_pit_get(kvm, pit);
+		if (!r && copy_to_user(argp, pit, sizeof(*pit)))
+			r = -EFAULT;
+		kfree(pit);
+		return r;
+	case KVM_SET_PIT2:
+		pit = memdup_user(argp, sizeof(*pit));
+		if (IS_ERR(pit))
+			return PTR_ERR(pit);
+		r = rkvm_pit_set(kvm, pit);
+		kfree(pit);
+		return r;
 	case KVM_SET_GSI_ROUTING:
 		return rkvm_set_gsi_routing(kvm, argp);
 	case KVM_SIGNAL_MSI:

@@ -2,7 +2,7 @@
 /*
  * irqchip: the in-kernel interrupt controllers (api.rst: KVM_CREATE_IRQCHIP,
  * KVM_IRQ_LINE[_STATUS], KVM_GET/SET_IRQCHIP, KVM_IRQFD, KVM_IOEVENTFD,
- * KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING) seen
+ * KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING, KVM_CREATE_PIT2) seen
  * by a 32-bit guest: IOAPIC pins and irqfds deliver to the local APIC, whose
  * vector runs the guest's IDT handler (which EOIs through the xAPIC page),
  * the APIC timer fires, a HLT sleeps in the kernel until an interrupt, and
@@ -350,7 +350,63 @@ static void pic_irq(void)
 		    chip.chip.pic.isr);
 }
 
+/* PIC as above with IRQ 0 unmasked, then PIT channel 0 in mode 2. */
+GUEST_CODE(g_pit, ".code16",
+	"movb $0x11, %al\n"
+	"outb %al, $0x20\n"
+	"movb $0x08, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x04, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x01, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0xfe, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x34, %al\n"
+	"outb %al, $0x43\n"
+	"movb $0x00, %al\n"
+	"outb %al, $0x40\n"
+	"movb $0x10, %al\n"
+	"outb %al, $0x40\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"hlt\n");
+
+static void pit_irq0(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_pit_config cfg = { .flags = 0 };
+	struct kvm_pit_state2 ps;
+	static const uint8_t handler[] = {	/* report, EOI, report 0x55 */
+		0xb0, 0x08, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
+		0xb0, 0x55, 0xe6, PORT_MAIN, 0xfa, 0xf4,
+	};
+	uint16_t *ivt = gpa_to_hva(vm, IVT_GPA);
+	struct kvm_vcpu *vcpu;
+
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_GET_PIT2, &ps), ENXIO);
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &cfg));
+	EXPECT_ERRNO(ioctl(vm->fd, KVM_CREATE_PIT2, &cfg), EEXIST);
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, CODE_GPA, g_pit);
+	vm_load(vm, HANDLER_GPA, handler, sizeof(handler));
+	ivt[0x08 * 2] = HANDLER_GPA;
+	ivt[0x08 * 2 + 1] = 0;
+	vcpu_setup_real(vcpu, CODE_GPA);
+	/* the guest halts until channel 0's first period ends */
+	expect_handler_then_main(vcpu, 0x08);
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_PIT2, &ps));
+	TEST_ASSERT(ps.channels[0].mode == 2 && ps.channels[0].count == 0x1000 &&
+		    ps.channels[0].rw_mode == 3,
+		    "channel 0: mode %u count 0x%x rw %u", ps.channels[0].mode,
+		    ps.channels[0].count, ps.channels[0].rw_mode);
+}
+
 static const struct kvm_test tests[] = {
+	{ "the 8254 PIT: channel 0 (mode 2) raises IRQ 0 through the PIC",
+	  pit_irq0 },
 	{ "the 8259 PIC: ICWs, IRQ 3 as ExtINT through LINT0, EOI (real mode)",
 	  pic_irq },
 	{ "KVM_CREATE_IRQCHIP once, before vCPUs; KVM_IRQ_LINE needs it",

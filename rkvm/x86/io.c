@@ -16,6 +16,7 @@
 #include "x86/gmem.h"
 #include "x86/emulate.h"
 #include "x86/pic.h"
+#include "x86/pit.h"
 
 /* VM-exit qualification of an I/O instruction (SDM Vol. 3 Table 28-5) */
 #define IOQ_SIZE(q)	(((q) & 7) + 1)
@@ -58,11 +59,12 @@ int rkvm_handle_io(struct rkvm_vcpu *vcpu)
 		return rkvm_handle_string_io(vcpu, q, size, port);
 
 	rkvm_skip_instruction(vcpu);
-	/* the in-kernel PICs answer their own ports */
-	if (size == 1 && vcpu->kvm->pic) {
+	/* the in-kernel PICs and PIT answer their own ports */
+	if (size == 1 && (vcpu->kvm->pic || vcpu->kvm->pit)) {
 		u8 v = vcpu->regs[RKVM_RAX];
 
-		if (rkvm_pic_io(vcpu->kvm, port, IOQ_IN(q), &v)) {
+		if (rkvm_pic_io(vcpu->kvm, port, IOQ_IN(q), &v) ||
+		    rkvm_pit_io(vcpu->kvm, port, IOQ_IN(q), &v)) {
 			if (IOQ_IN(q))
 				rkvm_write_reg(vcpu->regs, RKVM_RAX, 0, 1, v);
 			return RKVM_REENTER;
