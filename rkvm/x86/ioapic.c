@@ -60,6 +60,8 @@ int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
 	int ret = 0;
 	u64 e;
 
+	if (!io)
+		return -1;
 	spin_lock(&io->lock);
 	e = io->s.redirtbl[pin].bits;
 	if (e & RTE_LEVEL) {

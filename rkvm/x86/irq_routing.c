@@ -49,6 +49,9 @@ int rkvm_set_gsi(struct rkvm *kvm, u32 gsi, bool level)
 	struct rkvm_irq_routes *rt;
 	int i, ret = -1;
 
+	/* a PIT or irqfd work item on a VM without an irqchip reaches nothing */
+	if (!READ_ONCE(kvm->irqchip))
+		return -1;
 	rcu_read_lock();
 	rt = rcu_dereference(kvm->irq_routes);
 	if (!rt) {
