@@ -42,7 +42,7 @@ fi
 
 logs=${BENCH_LOGS:-$root/build/bench-logs}
 mkdir -p "$logs"
-log=$logs/ioctl-fuzz-$seed.log
+log=$logs/ioctl-fuzz-$seed-$(date +%Y%m%d-%H%M%S).log
 script=$(mktemp /tmp/ioctl-fuzz-bench.XXXXXX)
 trap 'rm -f "$script"' EXIT
 extra=""
