@@ -14,7 +14,7 @@
 #
 # Needs rkvm.ko (make module; built here if missing). Stages ioctl-fuzz and
 # guest.sh into build/bin/ (the bench's /t/). The console is saved in
-# build/bench-logs/ioctl-fuzz-SEED.log. Exit status 0 when every line is ok.
+# build/bench-logs/ioctl-fuzz-SEED-DATE-TIME.log. Exit status 0 when every line is ok.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
