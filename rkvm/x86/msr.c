@@ -241,6 +241,11 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		if (data >> 32)
 			return 1;
 		break;
+	case MSR_SYSCALL_MASK:
+		/* bits 63:32 are reserved: the host's WRMSR would fault */
+		if (data >> 32)
+			return 1;
+		break;
 	case MSR_LSTAR:
 	case MSR_CSTAR:
 	case MSR_KERNEL_GS_BASE:
