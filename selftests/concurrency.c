@@ -3,9 +3,12 @@
  * concurrency: many VMs and vCPUs running at once from several threads,
  * VM creation/destruction in parallel, memslot updates while a vCPU runs,
  * and racing KVM_CREATE_VCPU calls for one id (exactly one wins, the rest
- * get EEXIST).  Guests are short, bounded loops (bench constraint).
+ * get EEXIST), and the guest's SSE registers surviving the vCPU thread
+ * being switched out inside KVM_RUN.  Guests are short, bounded loops
+ * (bench constraint).
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -165,7 +168,7 @@ static void parallel_create_destroy(void)
 /* Slots come and go at 16 MiB+ while a vCPU of the VM runs its loop. */
 struct slot_churn {
 	struct kvm_vm *vm;
-	volatile bool stop;
+	bool stop;
 	int changes;
 };
 
@@ -175,7 +178,7 @@ static void *churn_thread(void *arg)
 	uint8_t *mem = alloc_host_mem(16 * PAGE_SIZE);
 	int i = 0;
 
-	while (!c->stop && i < 200) {
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED) && i < 200) {
 		int slot = 1 + i % 8;
 		uint64_t gpa = 0x1000000 + (uint64_t)slot * 0x100000;
 
@@ -203,7 +206,7 @@ static void slots_change_while_running(void)
 		vcpu_start(v, 3 + k);
 		vcpu_work(v, 3 + k);
 	}
-	c.stop = true;
+	__atomic_store_n(&c.stop, true, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	test_log("%d slot add/delete pairs during the runs", c.changes);
 }
@@ -252,6 +255,102 @@ static void racing_vcpu_create(void)
 	TEST_ASSERT(ok == 1, "%d threads created vCPU 3, expected 1", ok);
 }
 
+/*
+ * The guest's SSE state across host context switches inside KVM_RUN.
+ * Each round the guest counts to SSE_LOOPS in every dword of XMM0 (with
+ * interrupts enabled, so that the host's timer can take it out) and
+ * reports lane 0 and lane 3 with OUT; no exit reaches userspace in
+ * between, so only the kernel's handling of the FPU keeps XMM0 alive while
+ * a thread on the same CPU fills the registers with other values.
+ */
+#define SSE_LOOPS	1500000
+#define SSE_ROUNDS	4
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
+GUEST_CODE(g_sse, ".code16",
+	"sti\n"
+	"1: pxor %xmm0, %xmm0\n"
+	"pcmpeqd %xmm1, %xmm1\n"
+	"movl $" STR(SSE_LOOPS) ", %ecx\n"
+	"2: psubd %xmm1, %xmm0\n"
+	"decl %ecx\n"
+	"jnz 2b\n"
+	"movd %xmm0, %eax\n"
+	"outl %eax, $0x10\n"
+	"pshufd $0xff, %xmm0, %xmm2\n"
+	"movd %xmm2, %eax\n"
+	"outl %eax, $0x10\n"
+	"decw %di\n"
+	"jnz 1b\n"
+	"hlt\n");
+
+static bool clobber_stop;
+
+/* Keep the vector registers full of 0xa5 bytes, on the vCPU's CPU. */
+static void *clobber_thread(void *arg)
+{
+	cpu_set_t *set = arg;
+	unsigned long n = 0;
+
+	sched_setaffinity(0, sizeof(*set), set);
+	while (!__atomic_load_n(&clobber_stop, __ATOMIC_RELAXED)) {
+		asm volatile("movd %0, %%xmm0\n\tpshufd $0, %%xmm0, %%xmm0\n\t"
+			     "movdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2"
+			     : : "r"(0xa5a5a5a5u) : "xmm0", "xmm1", "xmm2");
+		n++;
+	}
+	return (void *)n;
+}
+
+static void sse_state_across_switches(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *v = vcpu_create(vm, 0);
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	cpu_set_t set, all;
+	pthread_t th;
+	void *spins;
+	int i;
+
+	vm_load_code(vm, CODE_GPA, g_sse);
+	vcpu_setup_real(v, CODE_GPA);
+	vcpu_get_sregs(v, &sregs);
+	sregs.cr4 |= 1u << 9;		/* CR4.OSFXSR: SSE instructions */
+	vcpu_set_sregs(v, &sregs);
+	vcpu_get_regs(v, &regs);
+	regs.rdi = SSE_ROUNDS;
+	vcpu_set_regs(v, &regs);
+
+	/* the vCPU thread and the clobbering thread share one CPU */
+	TEST_ASSERT(sched_getaffinity(0, sizeof(all), &all) == 0,
+		    "sched_getaffinity");
+	for (i = 0; i < CPU_SETSIZE && !CPU_ISSET(i, &all); i++)
+		;
+	CPU_ZERO(&set);
+	CPU_SET(i, &set);
+	TEST_ASSERT(sched_setaffinity(0, sizeof(set), &set) == 0,
+		    "sched_setaffinity");
+	__atomic_store_n(&clobber_stop, false, __ATOMIC_RELAXED);
+	TEST_ASSERT(pthread_create(&th, NULL, clobber_thread, &set) == 0,
+		    "pthread_create");
+	for (i = 0; i < 2 * SSE_ROUNDS; i++) {
+		uint32_t got = vcpu_run_out(v, 0x10, 4);
+
+		TEST_ASSERT(got == SSE_LOOPS,
+			    "round %d lane %d: XMM0 holds 0x%x, expected %u: the guest's SSE state was lost in a host context switch",
+			    i / 2, i % 2 ? 3 : 0, got, SSE_LOOPS);
+	}
+	vcpu_run_expect(v, KVM_EXIT_HLT);
+	__atomic_store_n(&clobber_stop, true, __ATOMIC_RELAXED);
+	pthread_join(th, &spins);
+	test_log("%d rounds of %u SSE additions, clobbering thread ran %lu loops",
+		 SSE_ROUNDS, SSE_LOOPS, (unsigned long)spins);
+	sched_setaffinity(0, sizeof(all), &all);
+	vcpu_free(v);
+	vm_free(vm);
+}
+
 static const struct kvm_test tests[] = {
 	{ "4 threads with a VM each run guest loops", threads_own_vms },
 	{ "one VM with 4 vCPUs on 4 threads", one_vm_four_vcpus },
@@ -262,6 +361,8 @@ static const struct kvm_test tests[] = {
 	  slots_change_while_running },
 	{ "racing KVM_CREATE_VCPU for one id: one wins, others EEXIST",
 	  racing_vcpu_create },
+	{ "guest SSE registers survive host context switches in KVM_RUN",
+	  sse_state_across_switches },
 };
 
 int main(int argc, char **argv)

@@ -244,6 +244,13 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 	preempt_disable();
 	rkvm_prepare_switch_to_guest(vcpu);
 	local_irq_disable();
+	/*
+	 * The guest's FPU registers were loaded by fpu_swap_kvm_fpstate() at
+	 * KVM_RUN; a context switch or kernel FPU use since then saved them
+	 * and left the registers to whoever ran: load them back.
+	 */
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
 
 	rkvm_inject_events(vcpu);
 	rkvm_flush_if_needed(vcpu);
