@@ -2,8 +2,11 @@
 /*
  * Counters for people and tests: /sys/kernel/debug/rkvm/
  * holds one directory per VM, "<pid>-<n>", with the EPT mapping counts
- * (pages_4k, pages_2m, ept_tables). Values are read without locks: a
- * snapshot, not a transaction.
+ * (pages_4k, pages_2m, ept_tables) and what its vCPUs' halts did, named
+ * as KVM's statistics (halt_attempted_poll: halts that polled,
+ * halt_successful_poll: of those, woken while polling, halt_wakeup: halts
+ * that slept). Values are read without locks: a snapshot, not a
+ * transaction.
  */
 #include <linux/debugfs.h>
 #include <linux/sched.h>
@@ -24,6 +27,14 @@ void rkvm_debugfs_exit(void)
 	debugfs_remove_recursive(rkvm_debugfs_root);
 }
 
+static int rkvm_atomic_long_get(void *data, u64 *val)
+{
+	*val = atomic_long_read(data);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rkvm_atomic_long_fops, rkvm_atomic_long_get, NULL,
+			 "%llu\n");
+
 void rkvm_debugfs_vm_create(struct rkvm *kvm)
 {
 	char name[32];
@@ -34,6 +45,14 @@ void rkvm_debugfs_vm_create(struct rkvm *kvm)
 	debugfs_create_ulong("pages_4k", 0444, kvm->debugfs, &kvm->pages_4k);
 	debugfs_create_ulong("pages_2m", 0444, kvm->debugfs, &kvm->pages_2m);
 	debugfs_create_ulong("ept_tables", 0444, kvm->debugfs, &kvm->ept_pages);
+	debugfs_create_file_unsafe("halt_attempted_poll", 0444, kvm->debugfs,
+				   &kvm->halt_attempted_poll,
+				   &rkvm_atomic_long_fops);
+	debugfs_create_file_unsafe("halt_successful_poll", 0444, kvm->debugfs,
+				   &kvm->halt_successful_poll,
+				   &rkvm_atomic_long_fops);
+	debugfs_create_file_unsafe("halt_wakeup", 0444, kvm->debugfs,
+				   &kvm->halt_wakeup, &rkvm_atomic_long_fops);
 }
 
 void rkvm_debugfs_vm_destroy(struct rkvm *kvm)

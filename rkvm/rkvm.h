@@ -92,6 +92,8 @@ struct rkvm {
 	struct rkvm_pic *pic;
 	struct rkvm_pit *pit;		/* KVM_CREATE_PIT2 */
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	/* halts of its vCPUs (vmx/run.c), for debugfs */
+	atomic_long_t halt_successful_poll, halt_attempted_poll, halt_wakeup;
 	struct dentry *debugfs;
 };
 
@@ -176,6 +178,7 @@ struct rkvm_vcpu {
 	u64 apic_base;
 	struct rkvm_lapic *lapic;	/* with an in-kernel irqchip */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	u32 halt_poll_ns;		/* its polling window (vmx/run.c) */
 	struct task_struct *run_task;	/* in KVM_RUN: whom to kick */
 	unsigned long requests;		/* RKVM_REQ_* posted by others */
 	u8 sipi_vector;

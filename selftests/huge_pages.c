@@ -6,13 +6,11 @@
  * (/sys/kernel/debug/rkvm/<pid>-<n>/pages_2m). The contents check runs on
  * both devices; the counter is rkvm's own.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -78,38 +76,17 @@ static void walk_4k(void)
 	TEST_ASSERT(sum == want, "sum 0x%x, expected 0x%x", sum, want);
 }
 
-/* This process's newest rkvm VM directory's pages_2m, or -1. */
-static long rkvm_pages_2m(void)
+static bool set_thp(const char *mode)
 {
-	char prefix[32], path[512], best[300] = "";
-	struct dirent *d;
-	long v = -1;
-	DIR *dir;
-	FILE *f;
+	FILE *f = fopen(THP_ENABLED, "w");
 
-	if (access("/sys/kernel/debug/rkvm", F_OK))
-		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
-	dir = opendir("/sys/kernel/debug/rkvm");
-	if (!dir)
-		return -1;
-	snprintf(prefix, sizeof(prefix), "%d-", getpid());
-	while ((d = readdir(dir))) {
-		if (!strncmp(d->d_name, prefix, strlen(prefix)) &&
-		    strtol(d->d_name + strlen(prefix), NULL, 10) >
-		    strtol(best[0] ? best + strlen(prefix) : "0", NULL, 10))
-			snprintf(best, sizeof(best), "%s", d->d_name);
-	}
-	closedir(dir);
-	if (!best[0])
-		return -1;
-	snprintf(path, sizeof(path), "/sys/kernel/debug/rkvm/%s/pages_2m", best);
-	f = fopen(path, "r");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
+	if (!f)
+		return false;
+	if (fputs(mode, f) < 0) {
 		fclose(f);
+		return false;
 	}
-	return v;
+	return fclose(f) == 0;
 }
 
 static void walk_thp(void)
@@ -130,21 +107,18 @@ static void walk_thp(void)
 	}
 	fclose(f);
 	mode = strstr(old, "[never]") ? "madvise" : NULL;
-	if (mode && (!(f = fopen(THP_ENABLED, "w")) || fputs(mode, f) < 0 ||
-		     fclose(f))) {
+	if (mode && !set_thp(mode)) {
 		test_skip("THP is off and cannot be turned on");
 		return;
 	}
 	vcpu = walker();
 	sum = walk(vcpu, big_mem(true));
-	if (mode && (f = fopen(THP_ENABLED, "w"))) {
-		fputs("never", f);	/* as it was */
-		fclose(f);
-	}
+	if (mode)
+		set_thp("never");	/* as it was */
 	TEST_ASSERT(sum == want, "sum 0x%x, expected 0x%x", sum, want);
 	if (!is_rkvm())
 		return;
-	n = rkvm_pages_2m();
+	n = vm_debugfs_stat(vcpu->vm, "pages_2m");
 	/* 48 2 MiB pages back the slot; the host may have split a few */
 	TEST_ASSERT(n >= 24, "rkvm maps %ld 2 MiB entries for 96 MiB of THP", n);
 }

@@ -5,8 +5,9 @@
  * KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING, KVM_CREATE_PIT2) seen
  * by a 32-bit guest: IOAPIC pins and irqfds deliver to the local APIC, whose
  * vector runs the guest's IDT handler (which EOIs through the xAPIC page),
- * the APIC timer fires, a HLT sleeps in the kernel until an interrupt, and
- * ioeventfds swallow matching doorbell writes.
+ * the APIC timer fires, a HLT sleeps in the kernel until an interrupt (or
+ * is woken while the kernel polls: halt_poll_ns), and ioeventfds swallow
+ * matching doorbell writes.
  *
  * Handlers are stubs at HANDLER_GPA + vector * 32: report the vector on
  * port 0x11, write the APIC's EOI register, report 0x55 on port 0x10 (so
@@ -404,6 +405,90 @@ static void pit_irq0(void)
 		    ps.channels[0].count, ps.channels[0].rw_mode);
 }
 
+/*
+ * 40 times: arm the APIC timer (one-shot, 100 us), STI; HLT. The handler
+ * of vector 0x32 EOIs and returns. Then report 0x77 on port 0x10.
+ */
+GUEST_CODE(g_halt_loop, ".code32",
+	"movl $0x1ff, 0xfee000f0\n"
+	"movl $0x32, 0xfee00320\n"
+	"movl $0xb, 0xfee003e0\n"
+	"movl $40, %ecx\n"
+	"1: movl $100000, 0xfee00380\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"loop 1b\n"
+	"movb $0x77, %al\n"
+	"outb %al, $0x10\n"
+	"hlt\n");
+
+#define HALT_LOOPS	40
+
+/* The halt-polling parameter of the module behind the device under test. */
+static const char *halt_poll_param(void)
+{
+	return is_rkvm() ? "/sys/module/rkvm/parameters/halt_poll_ns" :
+			   "/sys/module/kvm/parameters/halt_poll_ns";
+}
+
+static bool set_halt_poll(const char *v)
+{
+	FILE *f = fopen(halt_poll_param(), "w");
+
+	if (!f)
+		return false;
+	fputs(v, f);
+	return fclose(f) == 0;
+}
+
+/* Run g_halt_loop with halt_poll_ns = @ns; fill the VM's halt counters. */
+static void halt_loop(const char *ns, long *attempted, long *ok, long *slept)
+{
+	struct kvm_vcpu *vcpu;
+	uint8_t *h;
+
+	TEST_ASSERT(set_halt_poll(ns), "cannot write %s", halt_poll_param());
+	vcpu = irqchip_guest(g_halt_loop, GUEST_CODE_SIZE(g_halt_loop));
+	h = gpa_to_hva(vcpu->vm, HANDLER_GPA + 0x32 * 32);
+	/* movl $0, 0xfee000b0 (EOI); iret */
+	memcpy(h, "\xc7\x05\xb0\x00\xe0\xfe\x00\x00\x00\x00\xcf", 11);
+	TEST_ASSERT(vcpu_run_out(vcpu, PORT_MAIN, 1) == 0x77,
+		    "the guest did not finish its halt loop");
+	*attempted = vm_debugfs_stat(vcpu->vm, "halt_attempted_poll");
+	*ok = vm_debugfs_stat(vcpu->vm, "halt_successful_poll");
+	*slept = vm_debugfs_stat(vcpu->vm, "halt_wakeup");
+	vcpu_free(vcpu);
+}
+
+static void halt_polling(void)
+{
+	long att, ok, slept, att0, ok0, slept0;
+	char old[32] = "";
+	FILE *f = fopen(halt_poll_param(), "r");
+
+	if (!f || !fgets(old, sizeof(old), f)) {
+		if (f)
+			fclose(f);
+		test_skip("no %s", halt_poll_param());
+		return;
+	}
+	fclose(f);
+	halt_loop("200000", &att, &ok, &slept);
+	halt_loop("0", &att0, &ok0, &slept0);
+	set_halt_poll(old);
+	test_log("halt_poll_ns=200000: %ld polls, %ld woken while polling, %ld sleeps; halt_poll_ns=0: %ld, %ld, %ld",
+		 att, ok, slept, att0, ok0, slept0);
+	TEST_ASSERT(att >= 0 && ok >= 0 && slept >= 0,
+		    "the VM's debugfs halt counters are missing");
+	TEST_ASSERT(ok > 0 && ok <= att,
+		    "100 us halts with a 200 us polling limit: %ld of %ld polls woke the vCPU",
+		    ok, att);
+	TEST_ASSERT(att0 == 0 && ok0 == 0 && slept0 > 0,
+		    "halt_poll_ns=0 still polled (%ld polls) or never slept (%ld)",
+		    att0, slept0);
+}
+
 static const struct kvm_test tests[] = {
 	{ "the 8254 PIT: channel 0 (mode 2) raises IRQ 0 through the PIC",
 	  pit_irq0 },
@@ -419,6 +504,8 @@ static const struct kvm_test tests[] = {
 	{ "KVM_SET_GSI_ROUTING: an MSI route on a GSI; bad tables give EINVAL",
 	  gsi_routing },
 	{ "ioeventfds swallow matching port and MMIO writes", ioeventfds },
+	{ "halt polling: short halts end while polling; halt_poll_ns=0 sleeps",
+	  halt_polling },
 };
 
 int main(int argc, char **argv)

@@ -356,12 +356,64 @@ static bool rkvm_vcpu_wakeable(struct rkvm_vcpu *vcpu)
 		rkvm_vcpu_has_extint(vcpu));
 }
 
+/*
+ * Halt polling: a halted vCPU first busy-waits for its wake-up event for
+ * up to its own window, which adapts to how long its halts last (doubled,
+ * from 10 us, while halts end within halt_poll_ns; halved, down to none,
+ * when they outlast it). A guest that halts for a few microseconds between
+ * interrupts then never pays for a sleep and a wake-up.
+ */
+static unsigned int halt_poll_ns = 200000;
+module_param(halt_poll_ns, uint, 0644);
+MODULE_PARM_DESC(halt_poll_ns,
+		 "longest a halted vCPU busy-waits for an event before sleeping, in ns (0: never poll)");
+
+#define RKVM_HALT_POLL_START_NS	10000
+
+/* Busy-wait up to the vCPU's window; true if it became wakeable. */
+static bool rkvm_halt_poll(struct rkvm_vcpu *vcpu, u64 start, u64 max)
+{
+	u64 stop = start + min_t(u64, vcpu->halt_poll_ns, max);
+
+	atomic_long_inc(&vcpu->kvm->halt_attempted_poll);
+	do {
+		if (rkvm_vcpu_wakeable(vcpu)) {
+			atomic_long_inc(&vcpu->kvm->halt_successful_poll);
+			return true;
+		}
+		cpu_relax();
+	} while (!need_resched() && !signal_pending(current) &&
+		 ktime_get_ns() < stop);
+	return false;
+}
+
+/* Adapt the window to a halt that lasted @ns in all. */
+static void rkvm_halt_poll_adapt(struct rkvm_vcpu *vcpu, u64 ns, u64 max)
+{
+	u32 w = vcpu->halt_poll_ns;
+
+	if (ns > max)
+		w = w / 2 < RKVM_HALT_POLL_START_NS ? 0 : w / 2;
+	else if (ns > w)
+		w = min_t(u64, max(2 * w, (u32)RKVM_HALT_POLL_START_NS), max);
+	vcpu->halt_poll_ns = w;
+}
+
 /* In-kernel HLT and wait-for-SIPI: sleep until an event or a signal. */
 static int rkvm_vcpu_block(struct rkvm_vcpu *vcpu)
 {
+	u64 max = READ_ONCE(halt_poll_ns), start = 0;
+	bool halted = vcpu->mp_state == KVM_MP_STATE_HALTED;
 	DEFINE_WAIT(wait);
 	int r = 0;
 
+	if (halted) {
+		start = ktime_get_ns();
+		if (max && vcpu->halt_poll_ns &&
+		    rkvm_halt_poll(vcpu, start, max))
+			goto out;
+		atomic_long_inc(&vcpu->kvm->halt_wakeup);
+	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wq, &wait, TASK_INTERRUPTIBLE);
 		if (rkvm_vcpu_wakeable(vcpu))
@@ -373,6 +425,9 @@ static int rkvm_vcpu_block(struct rkvm_vcpu *vcpu)
 		schedule();
 	}
 	finish_wait(&vcpu->wq, &wait);
+out:
+	if (halted && max)
+		rkvm_halt_poll_adapt(vcpu, ktime_get_ns() - start, max);
 	return r;
 }
 

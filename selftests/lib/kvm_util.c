@@ -4,11 +4,14 @@
  * documented as returning an ioctl result asserts success, so tests only
  * spell out the calls whose failure is the point of the test.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -455,4 +458,56 @@ struct kvm_vcpu *vm_with_real_guest(const void *code, size_t len)
 	vm_load(vm, CODE_GPA, code, len);
 	vcpu_setup_real(vcpu, CODE_GPA);
 	return vcpu;
+}
+
+/* rkvm numbers its VM directories <pid>-<n>: this process's newest one */
+static bool rkvm_newest_vm_dir(char *name, size_t size)
+{
+	DIR *dir = opendir("/sys/kernel/debug/rkvm");
+	long best = -1, n;
+	char prefix[32];
+	struct dirent *d;
+	size_t plen;
+
+	if (!dir)
+		return false;
+	plen = snprintf(prefix, sizeof(prefix), "%d-", getpid());
+	while ((d = readdir(dir))) {
+		if (strncmp(d->d_name, prefix, plen))
+			continue;
+		n = strtol(d->d_name + plen, NULL, 10);
+		if (n > best) {
+			best = n;
+			snprintf(name, size, "%s", d->d_name);
+		}
+	}
+	closedir(dir);
+	return best >= 0;
+}
+
+long vm_debugfs_stat(struct kvm_vm *vm, const char *name)
+{
+	char dir[300], path[700];
+	long v = -1;
+	FILE *f;
+
+	if (access("/sys/kernel/debug/kvm", F_OK) &&
+	    access("/sys/kernel/debug/rkvm", F_OK))
+		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (is_rkvm()) {
+		if (!rkvm_newest_vm_dir(dir, sizeof(dir)))
+			return -1;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/rkvm/%s/%s",
+			 dir, name);
+	} else {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
+			 getpid(), vm->fd, name);
+	}
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
 }

@@ -163,6 +163,12 @@ void vm_free(struct kvm_vm *vm);
 int vm_set_region(struct kvm_vm *vm, uint32_t slot, uint32_t flags,
 		  uint64_t gpa, uint64_t size, void *hva);
 void *gpa_to_hva(struct kvm_vm *vm, uint64_t gpa);
+/*
+ * A counter of @vm's debugfs directory (mounting debugfs if needed), or -1:
+ * rkvm's /sys/kernel/debug/rkvm/<pid>-<n>/ (this process's newest VM) or
+ * KVM's /sys/kernel/debug/kvm/<pid>-<vm fd>/.
+ */
+long vm_debugfs_stat(struct kvm_vm *vm, const char *name);
 void vm_load(struct kvm_vm *vm, uint64_t gpa, const void *bytes, size_t len);
 #define vm_load_code(vm, gpa, name)	\
 	vm_load(vm, gpa, name, GUEST_CODE_SIZE(name))
