@@ -106,6 +106,7 @@ grew=$(awk 'FNR == NR { if (FNR > 2) a[$1] = $2; next }
 	sort -k2,2nr | head -n 5)
 [ -n "$grew" ] && echo "$grew" | sed 's/^/# slab cache grew: /'
 worst=$(echo "$grew" | awk 'NR == 1 { print $2 + 0 }')
+worst_name=$(echo "$grew" | awk 'NR == 1 { print " in " $1 }')
 [ $is_rkvm = 1 ] && [ ! -d /sys/module/rkvm ] && insmod "$KO" 2>&1 | sed 's/^/# insmod: /'
 dfree=$((free0 - free1)) dsunr=$((sunr1 - sunr0)) dslab=$(( ${slab1:-0} - ${slab0:-0} ))
 echo "# after: free ${free1} KiB (${dfree} KiB less), SUnreclaim ${sunr1} KiB (+${dsunr}), slab objects ${slab1:-?} KiB (+${dslab})"
@@ -115,5 +116,5 @@ leak=0
 [ -n "$slab0" ] && [ "$dslab" -gt "$SLAB_TOL" ] && leak=1
 [ "${worst:-0}" -gt "$CACHE_TOL" ] && leak=1
 made=$(sed -n 's/.*; \([0-9]* VMs and [0-9]* vCPUs\) made$/\1/p' /tmp/ioctl-fuzz.out)
-ok $leak "no leak after ${made:-?} made: free memory -${dfree} KiB (tolerance ${FREE_TOL}), SUnreclaim +${dsunr} KiB, slab objects +${dslab} KiB (tolerance ${SLAB_TOL}), no cache +${CACHE_TOL} objects (most: ${worst:-0})"
+ok $leak "no leak after ${made:-?} made: free memory -${dfree} KiB (tolerance ${FREE_TOL}), SUnreclaim +${dsunr} KiB, slab objects +${dslab} KiB (tolerance ${SLAB_TOL}), no cache +${CACHE_TOL} objects (most: ${worst:-0}${worst_name})"
 exit $fail
