@@ -47,25 +47,6 @@ static void write_ivt(struct kvm_vm *vm)
 	}
 }
 
-/* 32-bit interrupt gates to the stubs. */
-static void write_idt32(struct kvm_vcpu *vcpu)
-{
-	uint32_t *idt = gpa_to_hva(vcpu->vm, IDT_GPA);
-	struct kvm_sregs s;
-	int v;
-
-	for (v = 0; v < 256; v++) {
-		uint32_t off = HANDLER_GPA + v * 8;
-
-		idt[v * 2] = (SEL_CODE32 << 16) | (off & 0xffff);
-		idt[v * 2 + 1] = (off & 0xffff0000) | 0x8e00;
-	}
-	vcpu_get_sregs(vcpu, &s);
-	s.idt.base = IDT_GPA;
-	s.idt.limit = 256 * 8 - 1;
-	vcpu_set_sregs(vcpu, &s);
-}
-
 static struct kvm_vcpu *real_with_ivt(const void *code, size_t len,
 				      bool iret)
 {
@@ -140,7 +121,7 @@ static void intn_pm32(void)
 	vm_load_code(vm, CODE_GPA, g_intn32);
 	vcpu_setup_pm32(vcpu, CODE_GPA, false);
 	write_handlers(vm, true);
-	write_idt32(vcpu);
+	vcpu_write_idt32(vcpu, HANDLER_GPA, 8);
 	/* the development host's nested KVM fails to emulate this */
 	vcpu_run(vcpu);
 	EXPECT_6_1(vcpu->run->exit_reason == KVM_EXIT_IO,
@@ -161,7 +142,7 @@ static void inject_pm32(void)
 	vm_load_code(vm, CODE_GPA, g_sti_hlt32);
 	vcpu_setup_pm32(vcpu, CODE_GPA, false);
 	write_handlers(vm, false);
-	write_idt32(vcpu);
+	vcpu_write_idt32(vcpu, HANDLER_GPA, 8);
 	vcpu_run_expect(vcpu, KVM_EXIT_HLT);
 	TEST_ASSERT(vcpu->run->ready_for_interrupt_injection,
 		    "not ready for injection");
@@ -315,7 +296,7 @@ static void exception_pm32(void)
 	vm_load_code(vm, CODE_GPA, g_ud32);
 	vcpu_setup_pm32(vcpu, CODE_GPA, false);
 	write_handlers(vm, false);
-	write_idt32(vcpu);
+	vcpu_write_idt32(vcpu, HANDLER_GPA, 8);
 	TEST_ASSERT(vcpu_run_out(vcpu, PORT_HANDLER, 1) == 6, "#UD vector");
 	vcpu_run_expect(vcpu, KVM_EXIT_HLT);
 }

@@ -54,24 +54,6 @@ static void write_handlers(struct kvm_vm *vm)
 	}
 }
 
-static void write_idt32(struct kvm_vcpu *vcpu)
-{
-	uint32_t *idt = gpa_to_hva(vcpu->vm, IDT_GPA);
-	struct kvm_sregs s;
-	int v;
-
-	for (v = 0; v < 256; v++) {
-		uint32_t off = HANDLER_GPA + v * 32;
-
-		idt[v * 2] = (SEL_CODE32 << 16) | (off & 0xffff);
-		idt[v * 2 + 1] = (off & 0xffff0000) | 0x8e00;
-	}
-	vcpu_get_sregs(vcpu, &s);
-	s.idt.base = IDT_GPA;
-	s.idt.limit = 256 * 8 - 1;
-	vcpu_set_sregs(vcpu, &s);
-}
-
 /* A VM with an in-kernel irqchip and one 32-bit vCPU running @code. */
 static struct kvm_vcpu *irqchip_guest(const void *code, size_t len)
 {
@@ -83,7 +65,7 @@ static struct kvm_vcpu *irqchip_guest(const void *code, size_t len)
 	vm_load(vm, CODE_GPA, code, len);
 	vcpu_setup_pm32(vcpu, CODE_GPA, false);
 	write_handlers(vm);
-	write_idt32(vcpu);
+	vcpu_write_idt32(vcpu, HANDLER_GPA, 32);
 	return vcpu;
 }
 
@@ -300,15 +282,19 @@ static void ioeventfds(void)
  * unmask IRQ 3 only, then wait. The interrupt arrives as ExtINT through the
  * BSP's LINT0 (virtual wire, KVM's reset state).
  */
+/* ICW1-4 of the master 8259: edge, vectors 0x08-0x0f, slave on IRQ 2, 8086 */
+#define PIC_INIT						\
+	"movb $0x11, %al\n"					\
+	"outb %al, $0x20\n"					\
+	"movb $0x08, %al\n"					\
+	"outb %al, $0x21\n"					\
+	"movb $0x04, %al\n"					\
+	"outb %al, $0x21\n"					\
+	"movb $0x01, %al\n"					\
+	"outb %al, $0x21\n"
+
 GUEST_CODE(g_pic, ".code16",
-	"movb $0x11, %al\n"
-	"outb %al, $0x20\n"
-	"movb $0x08, %al\n"
-	"outb %al, $0x21\n"
-	"movb $0x04, %al\n"
-	"outb %al, $0x21\n"
-	"movb $0x01, %al\n"
-	"outb %al, $0x21\n"
+	PIC_INIT
 	"movb $0xf7, %al\n"
 	"outb %al, $0x21\n"
 	"movb $1, %al\n"
@@ -353,14 +339,7 @@ static void pic_irq(void)
 
 /* PIC as above with IRQ 0 unmasked, then PIT channel 0 in mode 2. */
 GUEST_CODE(g_pit, ".code16",
-	"movb $0x11, %al\n"
-	"outb %al, $0x20\n"
-	"movb $0x08, %al\n"
-	"outb %al, $0x21\n"
-	"movb $0x04, %al\n"
-	"outb %al, $0x21\n"
-	"movb $0x01, %al\n"
-	"outb %al, $0x21\n"
+	PIC_INIT
 	"movb $0xfe, %al\n"
 	"outb %al, $0x21\n"
 	"movb $0x34, %al\n"

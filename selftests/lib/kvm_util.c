@@ -511,3 +511,22 @@ long vm_debugfs_stat(struct kvm_vm *vm, const char *name)
 	fclose(f);
 	return v;
 }
+
+void vcpu_write_idt32(struct kvm_vcpu *vcpu, uint32_t handler_gpa,
+		      uint32_t stride)
+{
+	uint32_t *idt = gpa_to_hva(vcpu->vm, IDT_GPA);
+	struct kvm_sregs s;
+	int v;
+
+	for (v = 0; v < 256; v++) {
+		uint32_t off = handler_gpa + v * stride;
+
+		idt[v * 2] = (SEL_CODE32 << 16) | (off & 0xffff);
+		idt[v * 2 + 1] = (off & 0xffff0000) | 0x8e00;
+	}
+	vcpu_get_sregs(vcpu, &s);
+	s.idt.base = IDT_GPA;
+	s.idt.limit = 256 * 8 - 1;
+	vcpu_set_sregs(vcpu, &s);
+}

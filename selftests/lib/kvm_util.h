@@ -215,6 +215,12 @@ void vcpu_setup_long(struct kvm_vcpu *vcpu, uint64_t rip);
 
 /* Writes the flat GDT used by the helpers into guest memory. */
 void vm_write_gdt(struct kvm_vm *vm);
+/*
+ * A 32-bit IDT at IDT_GPA (loaded into the vCPU's IDTR) whose 256 interrupt
+ * gates point at handler_gpa + vector * stride.
+ */
+void vcpu_write_idt32(struct kvm_vcpu *vcpu, uint32_t handler_gpa,
+		      uint32_t stride);
 
 /* Shorthand: VM with GUEST_MEM_SIZE of memory, vCPU 0, @code at CODE_GPA. */
 struct kvm_vcpu *vm_with_real_guest(const void *code, size_t len);
