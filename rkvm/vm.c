@@ -112,9 +112,10 @@ static int rkvm_create_irqchip(struct rkvm *kvm)
 		if (r)
 			rkvm_ioapic_free(kvm);
 	}
-	/* the chips before the flag: readers test the flag, then use them */
-	if (!r)
+	if (!r) {
+		/* the chips before the flag: readers test the flag, then use them */
 		smp_store_release(&kvm->irqchip, true);
+	}
 out:
 	mutex_unlock(&kvm->lock);
 	return r;
