@@ -177,7 +177,7 @@ struct rkvm_vcpu {
 	struct rkvm_lapic *lapic;	/* with an in-kernel irqchip */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	struct task_struct *run_task;	/* in KVM_RUN: whom to kick */
-	unsigned long requests;		/* RKVM_REQ_* posted by others */
+	unsigned long requests;		/* RKVM_REQ_*, below */
 	u8 sipi_vector;
 	bool sigset_active;
 	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
@@ -198,6 +198,13 @@ struct rkvm_vcpu {
 	void *pt_cache[EPT_LEVELS_FOR_CACHE];
 	int pt_cache_n;
 };
+
+/* work owed before the next entry (vcpu->requests bits, set from any context) */
+#define RKVM_REQ_EVENT		0	/* an interrupt may be deliverable */
+#define RKVM_REQ_INIT		1	/* INIT IPI */
+#define RKVM_REQ_SIPI		2	/* SIPI, vector in vcpu->sipi_vector */
+/* x86/lapic.c: set a request bit and get the vCPU out of the guest or HLT */
+void rkvm_vcpu_request(struct rkvm_vcpu *vcpu, int req);
 
 extern u64 rkvm_host_xcr0;
 
