@@ -46,6 +46,21 @@ struct rkvm_memslots {
 	struct rkvm_memslot slots[];
 };
 
+/*
+ * The VM's kvmclock (x86/kvmclock.c): nanoseconds since KVM_CREATE_VM plus
+ * what KVM_SET_CLOCK added. Fields under @lock, taken with IRQs off.
+ */
+struct rkvm_kvmclock {
+	spinlock_t lock;
+	bool tsc_stable;	/* a linear function of the host TSC */
+	u64 base_tsc;		/* tsc_stable: host TSC when the clock read */
+	u64 base_ns;		/* ... base_ns */
+	s64 boot_offset;	/* otherwise: CLOCK_BOOTTIME plus this */
+	u32 mul;		/* host TSC ticks to ns, as pvclock scales */
+	s8 shift;
+	u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), as written */
+};
+
 /* Interfaces of the switched host/guest MSRs (rkvm/x86/msr.c). */
 enum rkvm_switched_msr {
 	RKVM_SMSR_STAR, RKVM_SMSR_LSTAR, RKVM_SMSR_CSTAR, RKVM_SMSR_SFMASK,
@@ -92,6 +107,7 @@ struct rkvm {
 	struct rkvm_pic *pic;
 	struct rkvm_pit *pit;		/* KVM_CREATE_PIT2 */
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	struct rkvm_kvmclock clock;
 	struct dentry *debugfs;
 };
 
@@ -132,6 +148,7 @@ struct rkvm_vcpu {
 	u64 misc_enable;
 	u64 tsc_offset;
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
+	u64 pv_time;			/* MSR_KVM_SYSTEM_TIME(_NEW) */
 	struct fpu_guest guest_fpu;
 	bool guest_state_loaded;
 	u64 host_smsr[RKVM_NR_SMSRS];
@@ -203,6 +220,7 @@ struct rkvm_vcpu {
 #define RKVM_REQ_EVENT		0	/* an interrupt may be deliverable */
 #define RKVM_REQ_INIT		1	/* INIT IPI */
 #define RKVM_REQ_SIPI		2	/* SIPI, vector in vcpu->sipi_vector */
+#define RKVM_REQ_CLOCK_UPDATE	3	/* rewrite the guest's kvmclock area */
 /* x86/lapic.c: set a request bit and get the vCPU out of the guest or HLT */
 void rkvm_vcpu_request(struct rkvm_vcpu *vcpu, int req);
 
