@@ -9,6 +9,7 @@
 #include <asm/cpufeature.h>
 
 #include "rkvm.h"
+#include "x86/kvmclock.h"
 
 struct rkvm_cap {
 	long cap;
@@ -55,6 +56,11 @@ static int rkvm_cap_irq_routes(void)
 	return 4096;	/* KVM_MAX_IRQ_ROUTES */
 }
 
+static int rkvm_cap_adjust_clock(void)
+{
+	return RKVM_CLOCK_FLAGS;
+}
+
 static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_USER_MEMORY },
 	{ KVM_CAP_READONLY_MEM },
@@ -73,6 +79,7 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH },
 	{ KVM_CAP_SET_IDENTITY_MAP_ADDR },
 	{ KVM_CAP_SET_BOOT_CPU_ID },
+	{ KVM_CAP_ADJUST_CLOCK, rkvm_cap_adjust_clock },
 	{ KVM_CAP_MMU_SHADOW_CACHE_CONTROL },
 	{ KVM_CAP_GET_MSR_FEATURES },
 	{ KVM_CAP_EXT_CPUID },

@@ -46,6 +46,21 @@ struct rkvm_memslots {
 	struct rkvm_memslot slots[];
 };
 
+/*
+ * The VM's kvmclock (x86/kvmclock.c): nanoseconds since KVM_CREATE_VM plus
+ * what KVM_SET_CLOCK added. Fields under @lock, taken with IRQs off.
+ */
+struct rkvm_kvmclock {
+	spinlock_t lock;
+	bool tsc_stable;	/* a linear function of the host TSC */
+	u64 base_tsc;		/* tsc_stable: host TSC when the clock read */
+	u64 base_ns;		/* ... base_ns */
+	s64 boot_offset;	/* otherwise: CLOCK_BOOTTIME plus this */
+	u32 mul;		/* host TSC ticks to ns, as pvclock scales */
+	s8 shift;
+	u64 wall_clock;		/* MSR_KVM_WALL_CLOCK(_NEW), as written */
+};
+
 /* Interfaces of the switched host/guest MSRs (rkvm/x86/msr.c). */
 enum rkvm_switched_msr {
 	RKVM_SMSR_STAR, RKVM_SMSR_LSTAR, RKVM_SMSR_CSTAR, RKVM_SMSR_SFMASK,
@@ -94,6 +109,7 @@ struct rkvm {
 	u64 manual_dirty_log;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	/* halts of its vCPUs (vmx/run.c), for debugfs */
 	atomic_long_t halt_successful_poll, halt_attempted_poll, halt_wakeup;
+	struct rkvm_kvmclock clock;
 	struct dentry *debugfs;
 };
 
@@ -134,6 +150,7 @@ struct rkvm_vcpu {
 	u64 misc_enable;
 	u64 tsc_offset;
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST */
+	u64 pv_time;			/* MSR_KVM_SYSTEM_TIME(_NEW) */
 	struct fpu_guest guest_fpu;
 	bool guest_state_loaded;
 	u64 host_smsr[RKVM_NR_SMSRS];
@@ -180,7 +197,7 @@ struct rkvm_vcpu {
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	u32 halt_poll_ns;		/* its polling window (vmx/run.c) */
 	struct task_struct *run_task;	/* in KVM_RUN: whom to kick */
-	unsigned long requests;		/* RKVM_REQ_* posted by others */
+	unsigned long requests;		/* RKVM_REQ_*, below */
 	u8 sipi_vector;
 	bool sigset_active;
 	sigset_t sigset;		/* KVM_SET_SIGNAL_MASK */
@@ -201,6 +218,14 @@ struct rkvm_vcpu {
 	void *pt_cache[EPT_LEVELS_FOR_CACHE];
 	int pt_cache_n;
 };
+
+/* work owed before the next entry (vcpu->requests bits, set from any context) */
+#define RKVM_REQ_EVENT		0	/* an interrupt may be deliverable */
+#define RKVM_REQ_INIT		1	/* INIT IPI */
+#define RKVM_REQ_SIPI		2	/* SIPI, vector in vcpu->sipi_vector */
+#define RKVM_REQ_CLOCK_UPDATE	3	/* rewrite the guest's kvmclock area */
+/* x86/lapic.c: set a request bit and get the vCPU out of the guest or HLT */
+void rkvm_vcpu_request(struct rkvm_vcpu *vcpu, int req);
 
 extern u64 rkvm_host_xcr0;
 

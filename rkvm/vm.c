@@ -17,6 +17,7 @@
 #include "x86/ioapic.h"
 #include "x86/pic.h"
 #include "x86/pit.h"
+#include "x86/kvmclock.h"
 
 void rkvm_get_vm(struct rkvm *kvm)
 {
@@ -112,9 +113,10 @@ static int rkvm_create_irqchip(struct rkvm *kvm)
 		if (r)
 			rkvm_ioapic_free(kvm);
 	}
-	/* the chips before the flag: readers test the flag, then use them */
-	if (!r)
+	if (!r) {
+		/* the chips before the flag: readers test the flag, then use them */
 		smp_store_release(&kvm->irqchip, true);
+	}
 out:
 	mutex_unlock(&kvm->lock);
 	return r;
@@ -178,6 +180,7 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	struct kvm_msi msi;
 	struct kvm_pit_config pitcfg;
 	struct kvm_pit_state2 *pit;
+	struct kvm_clock_data clock;
 	u64 ident_addr;
 	long r;
 
@@ -252,6 +255,13 @@ static long rkvm_vm_ioctl(struct file *file, unsigned int ioctl,
 	case KVM_GET_IRQCHIP:
 	case KVM_SET_IRQCHIP:
 		return rkvm_irqchip_ioctl(kvm, argp, ioctl == KVM_SET_IRQCHIP);
+	case KVM_SET_CLOCK:
+		if (copy_from_user(&clock, argp, sizeof(clock)))
+			return -EFAULT;
+		return rkvm_set_clock(kvm, &clock);
+	case KVM_GET_CLOCK:
+		rkvm_get_clock(kvm, &clock);
+		return copy_to_user(argp, &clock, sizeof(clock)) ? -EFAULT : 0;
 	case KVM_SET_BOOT_CPU_ID:
 		mutex_lock(&kvm->lock);
 		r = -EBUSY;
@@ -319,6 +329,7 @@ long rkvm_create_vm(unsigned long type)
 	INIT_LIST_HEAD(&kvm->irqfds);
 	INIT_LIST_HEAD(&kvm->ioeventfds);
 	atomic64_set(&kvm->tlb_gen, 0);
+	rkvm_kvmclock_init(kvm);
 	r = init_srcu_struct(&kvm->srcu);
 	if (r)
 		goto free;

@@ -27,6 +27,7 @@
 #include "x86/io.h"
 #include "x86/lapic.h"
 #include "x86/pic.h"
+#include "x86/kvmclock.h"
 
 static inline u16 rkvm_store_ldt(void)
 {
@@ -234,7 +235,13 @@ static void rkvm_flush_if_needed(struct rkvm_vcpu *vcpu)
 	}
 }
 
-/* One guest entry. Returns the exit reason, or -1 if the entry failed. */
+/*
+ * One guest entry: 0 with the exit reason in *@reason, -1 if the entry
+ * failed, 1 if it was called off for a kvmclock rewrite that became due
+ * (the thread moved to another CPU, or KVM_SET_CLOCK) after the run loop
+ * looked; one due once IRQs are off brings the guest back out at once
+ * (the kick's IPI).
+ */
 static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 {
 	unsigned long cr3, cr4;
@@ -244,6 +251,11 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 	preempt_disable();
 	rkvm_prepare_switch_to_guest(vcpu);
 	local_irq_disable();
+	if (unlikely(test_bit(RKVM_REQ_CLOCK_UPDATE, &vcpu->requests))) {
+		local_irq_enable();
+		preempt_enable();
+		return 1;
+	}
 	/*
 	 * The guest's FPU registers were loaded by fpu_swap_kvm_fpstate() at
 	 * KVM_RUN; a context switch or kernel FPU use since then saved them
@@ -531,7 +543,12 @@ int rkvm_vcpu_run(struct rkvm_vcpu *vcpu)
 			if (r)
 				break;
 		}
-		if (rkvm_enter_once(vcpu, &reason)) {
+		if (test_bit(RKVM_REQ_CLOCK_UPDATE, &vcpu->requests))
+			rkvm_kvmclock_update(vcpu);
+		r = rkvm_enter_once(vcpu, &reason);
+		if (r > 0)
+			continue;
+		if (r < 0) {
 			run->exit_reason = KVM_EXIT_FAIL_ENTRY;
 			run->fail_entry.hardware_entry_failure_reason =
 				vcpu->entry_error;

@@ -214,5 +214,6 @@ void rkvm_vcpu_reset(struct rkvm_vcpu *vcpu)
 	vcpu->misc_enable = MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL |
 			    MSR_IA32_MISC_ENABLE_BTS_UNAVAIL;
 	memset(vcpu->smsr, 0, sizeof(vcpu->smsr));
+	vcpu->pv_time = 0;	/* kvmclock off, at INIT too (as KVM) */
 	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 }

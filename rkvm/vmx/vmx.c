@@ -427,6 +427,8 @@ void rkvm_vmx_vcpu_load(struct rkvm_vcpu *vcpu, int cpu)
 		/* translations cached here may predate this VM's EPT tables */
 		vcpu->need_flush = true;
 		vcpu->last_cpu = cpu;
+		/* a kvmclock area anchored on the old CPU's TSC is stale */
+		set_bit(RKVM_REQ_CLOCK_UPDATE, &vcpu->requests);
 	}
 }
 

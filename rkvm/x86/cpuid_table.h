@@ -43,6 +43,17 @@ typedef void (*rkvm_host_cpuid_fn)(unsigned int leaf, unsigned int sub,
 #define RKVM_81_EDX	(1u << 11 | 1u << 20 | 1u << 26 | 1u << 29)
 #define RKVM_81_EDX_RDTSCP	(1u << 27)
 #define RKVM_XCR0_MASK	0x7ull		/* x87, SSE, AVX */
+/*
+ * KVM's paravirtual features rkvm implements (leaf 0x40000001 EAX): the
+ * kvmclock MSRs at 0x11/0x12 (KVM_FEATURE_CLOCKSOURCE) and 0x4b564d00/01
+ * (CLOCKSOURCE2), and PVCLOCK_TSC_STABLE_BIT set only when it holds
+ * (CLOCKSOURCE_STABLE_BIT).
+ */
+#define RKVM_PV_CLOCKSOURCE		(1u << 0)
+#define RKVM_PV_CLOCKSOURCE2		(1u << 3)
+#define RKVM_PV_CLOCKSOURCE_STABLE_BIT	(1u << 24)
+#define RKVM_PV_FEATURES	(RKVM_PV_CLOCKSOURCE | RKVM_PV_CLOCKSOURCE2 | \
+				 RKVM_PV_CLOCKSOURCE_STABLE_BIT)
 
 struct rkvm_cpuid_opts {
 	int has_invpcid;
@@ -158,17 +169,15 @@ static inline int rkvm_build_supported_cpuid(rkvm_host_cpuid_fn cpuid,
 		}
 	}
 
-	/*
-	 * KVM's paravirtual leaves: the signature, and a features leaf with
-	 * no feature set (rkvm implements no paravirtual interface yet).
-	 */
+	/* KVM's paravirtual leaves: the signature and the features */
 	r.eax = 0x40000001u;
 	r.ebx = 0x4b4d564bu;	/* "KVMK" */
 	r.ecx = 0x564b4d56u;	/* "VMKV" */
 	r.edx = 0x0000004du;	/* "M\0\0\0" */
 	if (!rkvm_cpuid_put(out, max, &n, 0x40000000u, 0, 0, r))
 		return -1;
-	r.eax = r.ebx = r.ecx = r.edx = 0;
+	r.eax = RKVM_PV_FEATURES;
+	r.ebx = r.ecx = r.edx = 0;
 	if (!rkvm_cpuid_put(out, max, &n, 0x40000001u, 0, 0, r))
 		return -1;
 

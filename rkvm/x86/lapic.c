@@ -95,7 +95,8 @@ static void rkvm_kick(struct rkvm_vcpu *vcpu)
 	rcu_read_unlock();
 }
 
-static void rkvm_post(struct rkvm_vcpu *vcpu, int req)
+/* Post request @req (RKVM_REQ_*) and have the vCPU look (any context). */
+void rkvm_vcpu_request(struct rkvm_vcpu *vcpu, int req)
 {
 	set_bit(req, &vcpu->requests);
 	rkvm_kick(vcpu);
@@ -104,7 +105,7 @@ static void rkvm_post(struct rkvm_vcpu *vcpu, int req)
 /* Something may be deliverable now: have the vCPU look (any context). */
 void rkvm_vcpu_post_event(struct rkvm_vcpu *vcpu)
 {
-	rkvm_post(vcpu, RKVM_REQ_EVENT);
+	rkvm_vcpu_request(vcpu, RKVM_REQ_EVENT);
 }
 
 /* The PIC's ExtINT reaches the CPU through LINT0 (virtual wire mode). */
@@ -143,18 +144,18 @@ bool rkvm_lapic_accept(struct rkvm_vcpu *vcpu, u32 mode, u8 vector,
 		else
 			clear_bit(vector & 31, vec_word(a, APIC_TMR, vector));
 		set_bit(vector & 31, vec_word(a, APIC_IRR, vector));
-		rkvm_post(vcpu, RKVM_REQ_EVENT);
+		rkvm_vcpu_request(vcpu, RKVM_REQ_EVENT);
 		return true;
 	case APIC_DM_NMI:
 		WRITE_ONCE(vcpu->nmi_pending, true);
-		rkvm_post(vcpu, RKVM_REQ_EVENT);
+		rkvm_vcpu_request(vcpu, RKVM_REQ_EVENT);
 		return true;
 	case APIC_DM_INIT:
-		rkvm_post(vcpu, RKVM_REQ_INIT);
+		rkvm_vcpu_request(vcpu, RKVM_REQ_INIT);
 		return true;
 	case APIC_DM_STARTUP:
 		WRITE_ONCE(vcpu->sipi_vector, vector);
-		rkvm_post(vcpu, RKVM_REQ_SIPI);
+		rkvm_vcpu_request(vcpu, RKVM_REQ_SIPI);
 		return true;
 	default:
 		return false;	/* SMI, ExtINT: not modelled */

@@ -29,11 +29,6 @@ struct rkvm_lapic {
 	atomic_t timer_fired;	/* the timer expired: deliver its LVT vector */
 };
 
-/* events another context posts to a vCPU (vcpu->requests bits) */
-#define RKVM_REQ_EVENT		0	/* an interrupt may be deliverable */
-#define RKVM_REQ_INIT		1	/* INIT IPI */
-#define RKVM_REQ_SIPI		2	/* SIPI, vector in vcpu->sipi_vector */
-
 int rkvm_lapic_create(struct rkvm_vcpu *vcpu);
 void rkvm_lapic_free(struct rkvm_vcpu *vcpu);
 void rkvm_lapic_reset(struct rkvm_vcpu *vcpu);

@@ -10,6 +10,7 @@
 #include <asm/msr.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
+#include <asm/kvm_para.h>
 
 #include "rkvm.h"
 #include "vmx/vmx.h"
@@ -17,6 +18,7 @@
 #include "x86/cpuid.h"
 #include "x86/msr.h"
 #include "x86/lapic.h"
+#include "x86/kvmclock.h"
 
 static const u32 rkvm_smsr_index[RKVM_NR_SMSRS] = {
 	[RKVM_SMSR_STAR] = MSR_STAR,
@@ -34,6 +36,9 @@ static const u32 rkvm_msrs_to_save[] = {
 	MSR_IA32_TSC, MSR_IA32_CR_PAT, MSR_IA32_MISC_ENABLE, MSR_EFER,
 	MSR_FS_BASE, MSR_GS_BASE, MSR_IA32_UCODE_REV, MSR_IA32_APICBASE,
 	MSR_TSC_AUX, MSR_IA32_TSC_ADJUST,
+	/* KVM's own (its emulated_msrs), in its order */
+	MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
+	MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW,
 };
 
 /*
@@ -143,6 +148,11 @@ int rkvm_get_msr(struct rkvm_vcpu *vcpu, u32 index, u64 *data, bool host)
 		return 0;
 	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
 		return rkvm_lapic_msr_read(vcpu, index, data);
+	case MSR_KVM_WALL_CLOCK:
+	case MSR_KVM_SYSTEM_TIME:
+	case MSR_KVM_WALL_CLOCK_NEW:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return rkvm_kvmclock_get_msr(vcpu, index, data);
 	case MSR_TSC_AUX:
 		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
 			return 1;
@@ -167,6 +177,8 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 			vcpu->tsc_adjust += data - (rdtsc() + vcpu->tsc_offset);
 		vcpu->tsc_offset = data - rdtsc();
 		vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+		/* kvmclock's anchor is in the guest's TSC */
+		set_bit(RKVM_REQ_CLOCK_UPDATE, &vcpu->requests);
 		return 0;
 	case MSR_IA32_TSC_ADJUST:
 		if (!host) {
@@ -174,6 +186,7 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 				return 1;
 			vcpu->tsc_offset += data - vcpu->tsc_adjust;
 			vmcs_write(TSC_OFFSET, vcpu->tsc_offset);
+			set_bit(RKVM_REQ_CLOCK_UPDATE, &vcpu->requests);
 		}
 		vcpu->tsc_adjust = data;
 		return 0;
@@ -235,6 +248,11 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		return 0;
 	case APIC_BASE_MSR ... APIC_BASE_MSR + 0xff:
 		return rkvm_lapic_msr_write(vcpu, index, data);
+	case MSR_KVM_WALL_CLOCK:
+	case MSR_KVM_SYSTEM_TIME:
+	case MSR_KVM_WALL_CLOCK_NEW:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return rkvm_kvmclock_set_msr(vcpu, index, data);
 	case MSR_TSC_AUX:
 		if (!host && !rkvm_guest_has(vcpu, RKVM_F_RDTSCP))
 			return 1;

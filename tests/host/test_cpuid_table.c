@@ -2,8 +2,8 @@
 /*
  * rkvm/x86/cpuid_table.h with a fake host CPU: the masks applied to every
  * leaf, the leaf 4/7/0xD subleaves and their significant-index flag, the
- * clamped maximum leaves, and -1 (E2BIG for the ioctl) when the room given
- * is too small, without a write past it.
+ * clamped maximum leaves, KVM's paravirtual leaves, and -1 (E2BIG for the
+ * ioctl) when the room given is too small, without a write past it.
  */
 #include <string.h>
 #include "tap.h"
@@ -167,6 +167,26 @@ void test_cpuid_table(void)
 			t_check(out[i].function != out[j].function ||
 				out[i].index != out[j].index,
 				"%x.%u twice", out[i].function, out[i].index);
+	t_end();
+
+	t_begin("cpuid_table: KVM's paravirtual leaves (signature, kvmclock features only)");
+	e = find(out, n, 0x40000000u, 0);
+	if (T_OK(e)) {
+		T_EQ(e->r.eax, 0x40000001u);
+		T_EQ(e->r.ebx, 0x4b4d564bu);	/* "KVMKVMKVM\0\0\0" */
+		T_EQ(e->r.ecx, 0x564b4d56u);
+		T_EQ(e->r.edx, 0x4du);
+		T_EQ(e->flags, 0);
+	}
+	e = find(out, n, 0x40000001u, 0);
+	if (T_OK(e)) {
+		/* KVM_FEATURE_CLOCKSOURCE (0), CLOCKSOURCE2 (3), STABLE_BIT (24) */
+		T_EQ(e->r.eax, RKVM_PV_FEATURES);
+		T_EQ(e->r.eax, 0x01000009u);
+		T_EQ(e->r.ebx | e->r.ecx | e->r.edx, 0);
+		T_EQ(e->flags, 0);
+	}
+	T_OK(!find(out, n, 0x40000002u, 0));
 	t_end();
 
 	t_begin("cpuid_table: options (INVPCID on, RDTSCP off)");
