@@ -20,6 +20,9 @@
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
 #define MSR_UNKNOWN		0xdeadbeef
+#define MSR_IA32_UCODE_REV	0x8b
+#define MSR_IA32_ARCH_CAPABILITIES	0x10a
+#define MSR_IA32_PERF_CAPABILITIES	0x345
 
 #define KVM_MAX_CPUID_ENTRIES	256	/* 6.1 arch/x86/kvm/cpuid.h */
 #define MAX_IO_MSRS		256	/* 6.1 arch/x86/kvm/x86.c */
@@ -176,16 +179,22 @@ static void set_cpuid2_e2big(void)
 	EXPECT_ERRNO(ioctl(vcpu->fd, KVM_SET_CPUID2, c), E2BIG);
 }
 
-static struct kvm_msr_list *msr_list(int kvm)
+/* KVM_GET_MSR_INDEX_LIST or KVM_GET_MSR_FEATURE_INDEX_LIST, sized by E2BIG */
+static struct kvm_msr_list *get_msr_list(int kvm, unsigned long req)
 {
 	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
 
-	EXPECT_ERRNO(ioctl(kvm, KVM_GET_MSR_INDEX_LIST, &probe), E2BIG);
+	EXPECT_ERRNO(ioctl(kvm, req, &probe), E2BIG);
 	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(l->indices[0]));
 	TEST_ASSERT(l, "out of memory");
 	l->nmsrs = probe.nmsrs;
-	EXPECT_OK(ioctl(kvm, KVM_GET_MSR_INDEX_LIST, l));
+	EXPECT_OK(ioctl(kvm, req, l));
 	return l;
+}
+
+static struct kvm_msr_list *msr_list(int kvm)
+{
+	return get_msr_list(kvm, KVM_GET_MSR_INDEX_LIST);
 }
 
 /*
@@ -393,6 +402,50 @@ GUEST_CODE(g_msr, ".code16",
 	"outb %al, $0x12\n"
 	"hlt\n");
 
+/*
+ * Feature MSRs (api.rst, KVM_GET_MSR_FEATURE_INDEX_LIST and KVM_GET_MSRS on
+ * the system fd): the capability says so, the list has the microcode
+ * revision, ARCH_CAPABILITIES and PERF_CAPABILITIES, each reads on the
+ * system fd, and an MSR not in the list stops the array at 0.
+ */
+static void feature_msrs(void)
+{
+	uint32_t want[] = { MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
+			    MSR_IA32_PERF_CAPABILITIES };
+	int kvm = kvm_open();
+	struct kvm_msr_list *l;
+	struct msrs m = { .e[0].index = MSR_IA32_TSC };
+	unsigned int i, j;
+	int r;
+
+	TEST_ASSERT(kvm_check_cap(kvm, KVM_CAP_GET_MSR_FEATURES) == 1,
+		    "KVM_CAP_GET_MSR_FEATURES not reported");
+	l = get_msr_list(kvm, KVM_GET_MSR_FEATURE_INDEX_LIST);
+	test_log("%u feature MSRs", l->nmsrs);
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		for (j = 0; j < l->nmsrs; j++)
+			if (l->indices[j] == want[i])
+				break;
+		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x not in the feature list",
+			    want[i]);
+	}
+	for (j = 0; j < l->nmsrs; j++) {
+		struct msrs one = { .e[0].index = l->indices[j] };
+
+		one.hdr.nmsrs = 1;
+		r = ioctl(kvm, KVM_GET_MSRS, &one);
+		TEST_ASSERT(r == 1, "feature MSR 0x%x: KVM_GET_MSRS gave %d (%s)",
+			    l->indices[j], r, errno_name(errno));
+	}
+	/* IA32_TSC is a vCPU MSR, not a feature MSR */
+	m.hdr.nmsrs = 1;
+	r = ioctl(kvm, KVM_GET_MSRS, &m);
+	TEST_ASSERT(r == 0, "KVM_GET_MSRS of IA32_TSC on the system fd gave %d",
+		    r);
+	free(l);
+	close(kvm);
+}
+
 static void guest_msrs(void)
 {
 	struct kvm_vcpu *vcpu = real_guest(g_msr);
@@ -435,6 +488,8 @@ static const struct kvm_test tests[] = {
 	{ "KVM_SET/GET_MSRS stop at an unknown MSR", msr_unknown_stops },
 	{ "KVM_GET/SET_MSRS with too many entries gives E2BIG", msrs_e2big },
 	{ "guest RDMSR/WRMSR; unknown MSR raises #GP", guest_msrs },
+	{ "feature MSRs: index list and KVM_GET_MSRS on the system fd",
+	  feature_msrs },
 };
 
 int main(int argc, char **argv)

@@ -335,6 +335,7 @@ int rkvm_msrs_ioctl(struct rkvm_vcpu *vcpu, struct kvm_msrs __user *arg,
 /* MSRs describing what the host offers, read on the system fd */
 static const u32 rkvm_feature_msrs[] = {
 	MSR_IA32_UCODE_REV, MSR_IA32_ARCH_CAPABILITIES,
+	MSR_IA32_PERF_CAPABILITIES,
 };
 
 static int rkvm_get_feature_msr(u32 index, u64 *data)
@@ -345,6 +346,10 @@ static int rkvm_get_feature_msr(u32 index, u64 *data)
 		return 0;
 	case MSR_IA32_ARCH_CAPABILITIES:
 		/* rkvm offers the guest no claim of immunity: all zero */
+		*data = 0;
+		return 0;
+	case MSR_IA32_PERF_CAPABILITIES:
+		/* no virtual PMU: no full-width counter writes, no LBRs */
 		*data = 0;
 		return 0;
 	default:
