@@ -518,8 +518,10 @@ static int setup_cpuid(struct vcpu *c)
 	for (i = 0; i < cp->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cp->entries[i];
 
-		if (e->function == 1)
+		if (e->function == 1) {
 			e->ebx = (e->ebx & 0x00ffffff) | (uint32_t)c->id << 24;
+			e->ecx |= 1u << 31;	/* "running under a hypervisor" */
+		}
 		else if (e->function == 0xb || e->function == 0x1f)
 			e->edx = c->id;		/* x2APIC id */
 	}
@@ -527,6 +529,29 @@ static int setup_cpuid(struct vcpu *c)
 	free(cp);
 	if (r < 0)
 		return kvm_err("KVM_SET_CPUID2");
+	return 0;
+}
+
+/*
+ * IA32_MISC_ENABLE with fast strings on, as firmware leaves it: without
+ * it Linux turns off REP_GOOD and ERMS ("Disabled fast string
+ * operations") and copies memory the slow way.
+ */
+static int setup_msrs(struct vcpu *c)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m;
+
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = 1;
+	m.e.index = 0x1a0;		/* MSR_IA32_MISC_ENABLE */
+	if (ioctl(c->fd, KVM_GET_MSRS, &m) != 1)
+		return kvm_err("KVM_GET_MSRS (IA32_MISC_ENABLE)");
+	m.e.data |= 1;			/* FAST_STRING */
+	if (ioctl(c->fd, KVM_SET_MSRS, &m) != 1)
+		return kvm_err("KVM_SET_MSRS (IA32_MISC_ENABLE)");
 	return 0;
 }
 
@@ -588,7 +613,7 @@ static int create_vm(struct boot_vm *vm)
 			c->run = NULL;
 			return kvm_err("mmap of kvm_run");
 		}
-		if (setup_cpuid(c))
+		if (setup_cpuid(c) || setup_msrs(c))
 			return -1;
 	}
 	return 0;
