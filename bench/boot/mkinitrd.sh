@@ -10,8 +10,8 @@
 set -eu
 out=${1:?usage: mkinitrd.sh OUT}
 bb=/bin/busybox
-if ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
-	echo "mkinitrd: $bb is not busybox-static's static binary (apt-get install busybox-static)" >&2
+if [ ! -x "$bb" ] || ! readelf -h "$bb" >/dev/null 2>&1 || readelf -l "$bb" | grep -q INTERP; then
+	echo "mkinitrd: $bb is missing or not busybox-static's static binary (apt-get install busybox-static)" >&2
 	exit 1
 fi
 command -v cpio >/dev/null || { echo "mkinitrd: cpio not installed (apt-get install cpio)" >&2; exit 1; }
