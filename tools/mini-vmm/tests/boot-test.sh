@@ -12,9 +12,11 @@
 # Environment: MVM_BOOT_KERNEL, MVM_BOOT_INITRD (default the files above),
 # MVM_BOOT_CPUS (default "1 2"), MVM_BOOT_MEM (MiB, default 256),
 # MVM_BOOT_TIMEOUT (seconds per boot, default 300), MVM_BOOT_APPEND (more
-# kernel command line; default "loglevel=5": the guest's warnings, such as
-# an unchecked MSR access, reach the console and fail the test; e.g.
-# "earlyprintk=serial loglevel=7" to debug).
+# kernel command line; default "loglevel=5 cryptomgr.notests": the guest's
+# warnings, such as an unchecked MSR access, reach the console and fail the
+# test, and the crypto self-tests (half of the boot under Bochs) are
+# skipped, as in the bench's own boot; e.g. "earlyprintk=serial loglevel=7"
+# to debug).
 here=$(cd "$(dirname "$0")" && pwd)
 vmm=$here/mini-vmm
 [ -x "$vmm" ] || vmm=$here/../mini-vmm
@@ -24,7 +26,7 @@ cpus_list=${MVM_BOOT_CPUS:-1 2}
 mem=${MVM_BOOT_MEM:-256}
 T=${MVM_BOOT_TIMEOUT:-300}
 marker="mini-vmm-boot: hello from init"
-MVM_BOOT_APPEND=${MVM_BOOT_APPEND-loglevel=5}
+MVM_BOOT_APPEND=${MVM_BOOT_APPEND-loglevel=5 cryptomgr.notests}
 [ $# -gt 0 ] || set -- /dev/rust_kvm /dev/kvm
 tmp=${TMPDIR:-/tmp}/mini-vmm-boot-test.$$
 mkdir -p "$tmp" || exit 1
