@@ -5,7 +5,9 @@
 # that mounts /proc, prints
 #   mini-vmm-boot: hello from init, N cpus
 # (N from /proc/cpuinfo), the kernel version and uptime, and reboots with
-# `reboot -f` (the boot mode has no ACPI power-off). Debian packages only:
+# `reboot -f`, or with `mvm_poweroff` on the kernel command line powers off
+# with `poweroff -f` (without ACPI that only halts; mini-vmm recognises the
+# console's "reboot: Power down"). Debian packages only:
 # busybox-static and cpio (bench/deps.sh installs them).
 set -eu
 out=${1:?usage: mkinitrd.sh OUT}
@@ -28,6 +30,10 @@ n=$(/bin/busybox grep -c '^processor' /proc/cpuinfo)
 echo "mini-vmm-boot: hello from init, $n cpus"
 read -r up _ < /proc/uptime
 echo "mini-vmm-boot: kernel $(/bin/busybox uname -r), uptime ${up}s"
+# mvm_poweroff on the kernel command line: power off instead
+if /bin/busybox grep -qw mvm_poweroff /proc/cmdline; then
+	/bin/busybox poweroff -f
+fi
 /bin/busybox reboot -f
 INIT
 chmod 755 "$tmp/init"

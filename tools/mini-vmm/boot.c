@@ -16,13 +16,15 @@
  * as all-ones and ignores writes (no PCI), as does MMIO outside RAM.
  *
  * The run ends when the guest resets (i8042, triple fault, system event),
- * or prints "reboot: Power down" / "reboot: System halted" (without ACPI
- * a powered-off Linux just halts its CPUs with interrupts off: the console
- * line is the only sign), or at --timeout.
+ * or prints "reboot: System halted" / "reboot: Power down" (without ACPI
+ * Linux turns a power-off into a halt: its CPUs stop with interrupts off,
+ * which KVM keeps in the kernel, and the console line is the only sign),
+ * or at --timeout.
  *
- * Exit status: 0 when the guest rebooted or powered off; 125 when the run
- * failed (timeout, guest kernel panic, KVM error, failed entry); 126 when
- * the VM could not be set up (bad bzImage, missing file, no device, ...).
+ * Exit status: 0 when the guest rebooted, powered off or halted; 125 when
+ * the run failed (timeout, guest kernel panic, KVM error, failed entry);
+ * 126 when the VM could not be set up (bad bzImage, missing file, no
+ * device, ...).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -175,11 +177,11 @@ static void console_line(struct boot_vm *vm)
 	}
 	if (strstr(l, "reboot: Power down"))
 		vm_end(vm, 0, "the guest powered off (its console said "
-		       "\"reboot: Power down\"; boot mode has no ACPI, so the "
-		       "VMM stops it at that line)");
+		       "\"reboot: Power down\"; the VMM stops it at that line)");
 	else if (strstr(l, "reboot: System halted"))
 		vm_end(vm, 0, "the guest halted (its console said \"reboot: "
-		       "System halted\")");
+		       "System halted\": without ACPI a Linux power-off is a "
+		       "halt; the VMM stops it at that line)");
 }
 
 static void console_byte(void *opaque, uint8_t c)
@@ -649,8 +651,8 @@ static void usage(void)
 "  --append adds to the command line; --marker STR reports the boot time\n"
 "  as VM creation to the first console line holding STR (default: the\n"
 "  first line after the kernel's \"Run /init\", which quiet hides).\n"
-"  Exit status: 0 guest rebooted or powered off, 125 run failed (timeout,\n"
-"  panic, KVM error), 126 setup failed.\n");
+"  Exit status: 0 guest rebooted, halted or powered off, 125 run failed\n"
+"  (timeout, panic, KVM error), 126 setup failed.\n");
 }
 
 static int parse_opts(int argc, char **argv, struct boot_opts *o)
