@@ -245,6 +245,16 @@ static int rkvm_enter_once(struct rkvm_vcpu *vcpu, u32 *reason)
 	rkvm_prepare_switch_to_guest(vcpu);
 	local_irq_disable();
 
+	/*
+	 * A context switch or a kernel_fpu_begin() since KVM_RUN loaded the
+	 * guest's FPU state left it in memory and other values in the
+	 * registers (TIF_NEED_FPU_LOAD): load it back, or the guest runs on
+	 * another task's FPU/SSE/AVX registers (as KVM's vcpu_enter_guest).
+	 */
+	fpregs_assert_state_consistent();
+	if (test_thread_flag(TIF_NEED_FPU_LOAD))
+		switch_fpu_return();
+
 	rkvm_inject_events(vcpu);
 	rkvm_flush_if_needed(vcpu);
 	cr3 = __read_cr3();
