@@ -8,7 +8,7 @@
 #   make deps       install what the build and the bench need (idempotent)
 #   make bench      rkvm against kvm_intel in one bench boot: docs/benchmarks.md
 #   make boot-test  mini-vmm boots Linux on rkvm and kvm_intel, 1 and 2 vCPUs,
-#                   in one bench boot (~2.5 min): docs/mini-vmm.md
+#                   in one bench boot (2-3 min): docs/mini-vmm.md
 #
 # KDIR defaults to Debian's installed linux-headers-*-amd64 (6.1); on a real
 # Intel host use: make module KDIR=/lib/modules/$(uname -r)/build
