@@ -876,6 +876,7 @@ int mvm_boot_main(int argc, char **argv)
 	sa.sa_handler = on_kick;	/* no SA_RESTART: KVM_RUN gets EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(KICK_SIG, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);	/* stdout gone: the guest runs on */
 
 	fprintf(stderr, "mini-vmm: booting %s (%zu KiB%s%s) with %llu MiB, "
 		"%d vCPU%s on %s%s\n", o.kernel, kernel_len / 1024,
