@@ -7,6 +7,8 @@
 #   make demo       boot the bench, load rkvm, run test_misc and a mini-VMM function
 #   make deps       install what the build and the bench need (idempotent)
 #   make bench      rkvm against kvm_intel in one bench boot: docs/benchmarks.md
+#   make boot-test  mini-vmm boots Linux on rkvm and kvm_intel, 1 and 2 vCPUs,
+#                   in one bench boot (2-3 min): docs/mini-vmm.md
 #
 # KDIR defaults to Debian's installed linux-headers-*-amd64 (6.1); on a real
 # Intel host use: make module KDIR=/lib/modules/$(uname -r)/build
@@ -16,7 +18,7 @@ KDIR ?= /usr/src/linux-headers-$(KVER)
 BIN := $(CURDIR)/build/bin
 USER_CFLAGS := -O2 -g -Wall -Wextra -static
 
-.PHONY: all module tools selftests clean deps check check-host check-bench demo bench
+.PHONY: all module tools selftests clean deps check check-host check-bench demo bench boot-test
 
 all: module tools selftests
 
@@ -50,6 +52,9 @@ demo: all
 
 bench: all
 	@tools/perf/run.sh
+
+boot-test: module tools
+	@bench/boot-test.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh - boot the rkvm test bench and run one script inside it.
 #
-#   bench/run.sh [-c CPUS] [-m MEM_MB] [-t TIMEOUT_S] [-l LOGFILE] [-q] SCRIPT
+#   bench/run.sh [-c CPUS] [-m MEM_MB] [-t TIMEOUT_S] [-l LOGFILE] [-q] [-k] SCRIPT
 #
 #   -c CPUS       emulated CPUs (default 1; Bochs runs them in one thread)
 #   -m MEM_MB     guest memory in MiB (default 256)
@@ -12,6 +12,10 @@
 #                 LOGFILE.bochs
 #   -q            quiet: do not stream the console to stderr (progress lines
 #                 "bench: ..." are still printed)
+#   -k            also put a kernel for nested boots in the guest:
+#                 /boot/bzImage (the fast bzImage below) and /boot/initrd.img
+#                 (bench/boot/mkinitrd.sh), for `mini-vmm boot`; costs ~38 MB
+#                 of initramfs (a few seconds of boot)
 #   SCRIPT        a busybox sh script, run in the guest as /run.sh
 #
 # The guest is Bochs (cpu corei7_haswell_4770: VMX with EPT, unrestricted
@@ -24,6 +28,7 @@
 #   /lib/rkvm/rkvm.ko              the repo's rkvm.ko (if built)
 #   /lib/kvm/{irqbypass,kvm,kvm-intel}.ko   the stock modules, BTF stripped
 #   /t/...         everything under build/bin/ (static test programs)
+#   /boot/bzImage, /boot/initrd.img   with -k: a Linux for `mini-vmm boot`
 # /init mounts /proc /sys /dev (devtmpfs) /tmp, runs /run.sh, prints
 # `dmesg`, then the marker "RKVM-BENCH-EXIT: <status> uptime <s>" and
 # powers off.
@@ -45,10 +50,11 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-CPUS=1 MEM=256 TIMEOUT=600 LOG= QUIET=0
+CPUS=1 MEM=256 TIMEOUT=600 LOG= QUIET=0 KERNEL=0
 usage() { sed -n '2,/^set -u/p' "$0" | sed -e '/^set -u/d' -e 's/^# \{0,1\}//' >&2; exit 126; }
-while getopts "c:m:t:l:qh" o; do
+while getopts "c:m:t:l:qkh" o; do
 	case $o in
+	k) KERNEL=1 ;;
 	c) CPUS=$OPTARG ;;
 	m) MEM=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
@@ -112,6 +118,11 @@ else
 	say "warning: $RKVM_KO not built (make module); /lib/rkvm/rkvm.ko is missing"
 fi
 [ -d "$root/build/bin" ] && cp -a "$root/build/bin/." "$ir/t/"
+if [ "$KERNEL" = 1 ]; then
+	mkdir -p "$ir/boot"
+	cp "$kcache/bzImage.fast" "$ir/boot/bzImage"
+	"$here/boot/mkinitrd.sh" "$ir/boot/initrd.img" || fail_setup "cannot build the nested guest's initrd"
+fi
 echo "root:x:0:0:root:/root:/bin/sh" > "$ir/etc/passwd"
 (cd "$ir" && find . | cpio -o -H newc -R 0:0 --quiet > "$work/initrd.img") ||
 	fail_setup "cpio failed"

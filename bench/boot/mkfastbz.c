@@ -15,8 +15,10 @@
  *   syssize             size of the new protected-mode part (16-byte units)
  *   relocatable_kernel  0: the loader must put the stub at code32_start,
  *                       0x100000, where it is linked
- *   xloadflags          64-bit/EFI entry bits cleared: the image has no
- *                       entry at +0x200 and no EFI stub
+ *   xloadflags          XLF_KERNEL_64 set (the stub's 64-bit entry is at
+ *                       +0x200), the above-4G and EFI bits cleared (no EFI
+ *                       stub, the stub is linked at 0x100000)
+ *   pref_address        0x100000, where the stub must be loaded
  *   init_size           covers 0x100000 .. end of the moved kernel in memory
  *   payload_offset/length, handover_offset, kernel_info_offset  zeroed
  */
@@ -81,8 +83,8 @@ int main(int argc, char **argv)
 	/* the bzImage's setup */
 	if (bzlen < 0x300 || memcmp(bz + 0x202, "HdrS", 4))
 		die("not a bzImage (no HdrS)");
-	if (get16(bz + 0x206) < 0x20a)
-		die("boot protocol older than 2.10");
+	if (get16(bz + 0x206) < 0x20c)
+		die("boot protocol older than 2.12 (no xloadflags)");
 	setup_sects = bz[0x1f1] ? bz[0x1f1] : 4;
 	setup_len = (setup_sects + 1) * 512u;
 	if (get32(bz + 0x214) != STUB_BASE)
@@ -141,6 +143,8 @@ int main(int argc, char **argv)
 		}
 	if (!params)
 		die("stub parameter block not found");
+	if (slen <= 0x200 || stub[0x200] != 0xfa)	/* cli */
+		die("stub has no 64-bit entry at offset 0x200");
 	if (lo < STUB_BASE + slen)
 		die("kernel load address overlaps the stub");
 	put32(params + 0, lo);
@@ -155,7 +159,10 @@ int main(int argc, char **argv)
 	pm_len = slen + img_len;
 	put32(hdr + 0x1f4, (pm_len + 15) / 16);		/* syssize */
 	hdr[0x234] = 0;					/* relocatable_kernel */
-	put16(hdr + 0x236, get16(hdr + 0x236) & ~0xfu);	/* xloadflags */
+	/* xloadflags: XLF_KERNEL_64 only of bits 0-4 */
+	put16(hdr + 0x236, (get16(hdr + 0x236) & ~0x1fu) | 0x1u);
+	put32(hdr + 0x258, STUB_BASE);			/* pref_address, low */
+	put32(hdr + 0x25c, 0);				/* pref_address, high */
 	put32(hdr + 0x248, 0);				/* payload_offset */
 	put32(hdr + 0x24c, 0);				/* payload_length */
 	init_size = (lo + mem_len - STUB_BASE + 0x200000) & ~0x1fffffu;

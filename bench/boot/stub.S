@@ -25,6 +25,14 @@
  *      %rsi = &boot_params, as Documentation/x86/boot.rst's 64-bit boot
  *      protocol asks.
  * The parameter block is filled in by mkfastbz (found by its magic).
+ *
+ * The stub also has the 64-bit boot protocol's entry at offset 0x200
+ * (entry64 below), so the fast bzImage can be started by a 64-bit loader
+ * such as tools/mini-vmm's boot mode: called in long mode with the low
+ * memory identity-mapped, a GDT with __BOOT_CS/__BOOT_DS, interrupts off and
+ * %rsi = &boot_params. It loads its own page tables and GDT (the loader's
+ * may lie where the kernel is copied to), then does steps 1, 2 and 4 in
+ * 64-bit code. Either way the kernel is entered in the same state.
  */
 	.section .text, "ax"
 	.code32
@@ -100,6 +108,67 @@ start64:
 	movl	%ebp, %esi		/* zero-extends: %rsi = &boot_params */
 	movl	p_entry, %eax
 	jmp	*%rax
+
+	/*
+	 * The 64-bit boot protocol's entry: load address + 0x200. Only the
+	 * 64-bit path's code goes here; its data (params, tables) is shared.
+	 */
+	.org	0x200
+	.code64
+	.globl	entry64
+entry64:
+	cli
+	cld
+	movq	%rsi, %rbp		/* boot_params, kept in %rbp */
+	leaq	pml4(%rip), %rax	/* our identity map of the low 4 GiB */
+	movq	%rax, %cr3
+	lgdt	gdt_desc64(%rip)
+	ljmpl	*far64(%rip)		/* reload CS = __BOOT_CS (m16:32) */
+1:	movl	$0x18, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	movl	%eax, %fs
+	movl	%eax, %gs
+
+	/* 1. copy the image to p_load, 8 bytes at a time (p_ilen % 16 == 0) */
+	movl	p_ilen(%rip), %ecx
+	shrl	$3, %ecx
+	leaq	_start(%rip), %rsi
+	movl	p_off(%rip), %eax
+	addq	%rax, %rsi
+	movl	p_load(%rip), %edi
+	cmpq	%rsi, %rdi
+	jbe	2f
+	movl	p_ilen(%rip), %eax
+	leaq	-8(%rsi,%rax), %rsi
+	leaq	-8(%rdi,%rax), %rdi
+	std
+2:	rep movsq
+	cld
+
+	/* 2. zero [p_load + p_ilen, p_load + p_mlen) */
+	movl	p_load(%rip), %edi
+	movl	p_ilen(%rip), %eax
+	addq	%rax, %rdi
+	movl	p_mlen(%rip), %ecx
+	subl	%eax, %ecx
+	shrl	$3, %ecx
+	xorl	%eax, %eax
+	rep stosq
+
+	/* 4. the kernel's startup_64 with %rsi = &boot_params */
+	movq	%rbp, %rsi
+	movl	p_entry(%rip), %eax
+	jmp	*%rax
+
+	.balign 8
+far64:
+	.long	1b
+	.word	0x10
+gdt_desc64:
+	.word	gdt_end - gdt - 1
+	.quad	gdt
 
 	.balign 16
 gdt:

@@ -234,7 +234,11 @@ int rkvm_set_msr(struct rkvm_vcpu *vcpu, u32 index, u64 data, bool host)
 		vcpu->misc_enable = data;
 		return 0;
 	case MSR_IA32_UCODE_REV:
-		return host ? 0 : 1;
+		/*
+		 * Linux writes 0 before CPUID to read the revision back
+		 * (intel_get_microcode_revision): KVM drops guest writes.
+		 */
+		return 0;
 	case MSR_IA32_APICBASE:
 		if (data & (rkvm_rsvd_gpa_mask(vcpu) | 0x2ff))
 			return 1;

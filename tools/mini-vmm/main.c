@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * main.c - the mini-vmm command line: "run" one function, "runmany" several
- * functions side by side (one microVM and thread each), "bench".
+ * functions side by side (one microVM and thread each), "bench", and
+ * "boot" a Linux bzImage (boot.c, its own options and exit statuses).
  *
  * Exit status of run: the function's status (0..255) when it rang the exit
  * doorbell; 125 when the invocation failed (fault, triple fault, timeout,
@@ -17,6 +18,7 @@
 #include <unistd.h>
 #include "abi.h"
 #include "bench.h"
+#include "boot.h"
 #include "util.h"
 #include "vm.h"
 
@@ -38,7 +40,10 @@ static void usage(void)
 "                 [--device PATH] [--max-exits N] [--quiet] [--ring0]\n"
 "       mini-vmm runmany [same options] [ring0:]FUNC.elf...\n"
 "                 (one microVM and thread each, side by side)\n"
-"       mini-vmm bench [--help for options]\n");
+"       mini-vmm bench [--help for options]\n"
+"       mini-vmm boot --kernel BZIMAGE [--initrd FILE] [--cmdline STR]\n"
+"                 [--mem MiB] [--cpus N] [--device PATH] [--timeout S]\n"
+"                 (--help for all options)\n");
 }
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
@@ -252,6 +257,8 @@ int main(int argc, char **argv)
 		return cmd_runmany(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return mvm_bench_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "boot"))
+		return mvm_boot_main(argc - 1, argv + 1);
 	usage();
 	return EXIT_SETUP;
 }

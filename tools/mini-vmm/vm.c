@@ -57,6 +57,16 @@ int mvm_kvm_fd(void)
 	return kvm_fd;
 }
 
+int mvm_kvm_run_size(void)
+{
+	return run_size;
+}
+
+const struct kvm_cpuid2 *mvm_kvm_cpuid(void)
+{
+	return cpuid;
+}
+
 int mvm_kvm_open(const char *dev)
 {
 	int n, r;

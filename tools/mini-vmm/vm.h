@@ -51,6 +51,9 @@ struct mvm_vm {
 /* Open the KVM device once per process (path e.g. /dev/kvm). */
 int mvm_kvm_open(const char *dev);
 int mvm_kvm_fd(void);
+int mvm_kvm_run_size(void);	/* KVM_GET_VCPU_MMAP_SIZE */
+/* KVM_GET_SUPPORTED_CPUID's table (NULL if the device refused it) */
+const struct kvm_cpuid2 *mvm_kvm_cpuid(void);
 
 /* Create VM + vCPU with RAM: anonymous (memfd < 0) or a private,
  * copy-on-write mapping of memfd. Returns 0 or -errno (message printed). */

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.." || exit 1
 {
 	./tests/test_elf
 	./tests/test_pagetable
+	./tests/test_boot
 	sh tests/mini-vmm-tests.sh /dev/kvm
 } | awk '
 	/^TAP version/ || /^1\.\./ { next }
