@@ -14,6 +14,8 @@
 #   mvm-rkvm   /t/mini-vmm-tests.sh /dev/rust_kvm   (when built)
 #   mvm-kvm    /t/mini-vmm-tests.sh /dev/kvm        (when built)
 #   selfcheck  the bench's own checks of rkvm.ko (bench/guest/selfcheck.sh)
+#   boot       /t/mini-vmm-boot-test.sh: mini-vmm boots Linux on both devices
+#              with 1 and 2 vCPUs (2 emulated CPUs, 1024 MiB; when built)
 #
 # Every stream is TAP: top-level "ok" lines pass ("ok ... # SKIP" are
 # skipped), "not ok" lines fail. A bench that times out, dies or logs a
@@ -113,6 +115,8 @@ jobdir=$logs/jobs
 declare -a JOBS=()
 declare -A JOB_TIMEOUT=()
 declare -A JOB_CPUS=()		# emulated CPUs, when not BENCH_CPUS
+declare -A JOB_MEM=()		# MiB, when not BENCH_MEM
+declare -A JOB_ARGS=()		# more options of bench/run.sh
 
 # add_job NAME TIMEOUT_S: the guest script is $jobdir/NAME.sh (lib.sh + body on stdin)
 add_job() {
@@ -166,12 +170,24 @@ EOF
 		fi
 	done
 	add_job selfcheck 240 < "$here/guest/selfcheck.sh"
+	# mini-vmm boot: Linux on both devices, 1 and 2 vCPUs (bench/boot-test.sh)
+	if [ -e "$bin/mini-vmm-boot-test.sh" ]; then
+		add_job boot 600 <<EOF
+load_modules boot/modules
+tap_stream boot/mini-vmm-boot /t/mini-vmm-boot-test.sh
+EOF
+		JOB_CPUS[boot]=2 JOB_MEM[boot]=1024 JOB_ARGS[boot]=-k
+	else
+		record boot skip "ok - mini-vmm-boot-test.sh # SKIP build/bin/mini-vmm-boot-test.sh not built"
+	fi
 }
 
 # run_job NAME: one bench; writes $jobdir/NAME.status
 run_job() {
 	local name=$1 st
-	"$here/run.sh" -q -c "${JOB_CPUS[$name]:-${BENCH_CPUS:-1}}" -m "${BENCH_MEM:-512}" -t "${JOB_TIMEOUT[$name]}" \
+	# shellcheck disable=SC2086
+	"$here/run.sh" -q ${JOB_ARGS[$name]:-} -c "${JOB_CPUS[$name]:-${BENCH_CPUS:-1}}" \
+		-m "${JOB_MEM[$name]:-${BENCH_MEM:-512}}" -t "${JOB_TIMEOUT[$name]}" \
 		-l "$logs/bench-$name.log" "$jobdir/$name.sh" 2> "$jobdir/$name.err"
 	st=$?
 	echo $st > "$jobdir/$name.status"
