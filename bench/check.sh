@@ -145,7 +145,7 @@ make_jobs() {
 	mkdir -p "$jobdir"
 	for dev in rust_kvm kvm; do
 		name=${dev%_kvm}; name=${name/rust/rkvm}
-		add_job "$name" 600 <<EOF
+		add_job "$name" 1200 <<EOF
 load_modules $name/modules
 tap_prog $name/test_misc /t/test_misc /dev/$dev
 tap_stream $name/selftests /t/selftests/run_tests.sh /dev/$dev
