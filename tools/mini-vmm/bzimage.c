@@ -5,9 +5,8 @@
  * Every offset read from the file is checked against its length first, so
  * a truncated or hostile image gives a message, never a wild read.
  */
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+#include "errmsg.h"
 #include "bzimage.h"
 
 /* setup header offsets (in the file and in the zero page alike) */
@@ -41,17 +40,6 @@ static uint64_t get64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 int mvm_bz_parse(const void *buf, size_t len, struct mvm_bzimage *bz,
 		 char *err, size_t errlen)
@@ -63,49 +51,49 @@ int mvm_bz_parse(const void *buf, size_t len, struct mvm_bzimage *bz,
 
 	memset(bz, 0, sizeof(*bz));
 	if (len < HDR_MIN_END)
-		return fail(err, errlen, "only %zu bytes: too short for a "
+		return mvm_errf(err, errlen, "only %zu bytes: too short for a "
 			    "bzImage (its setup header ends at 0x%x)", len,
 			    HDR_MIN_END);
 	if (get16(f + HDR_BOOT_FLAG) != 0xaa55 ||
 	    memcmp(f + HDR_MAGIC, "HdrS", 4))
-		return fail(err, errlen, "not a bzImage: no boot flag 0xaa55 "
+		return mvm_errf(err, errlen, "not a bzImage: no boot flag 0xaa55 "
 			    "and \"HdrS\" magic in the setup header (a vmlinux "
 			    "ELF or a compressed file? give arch/x86/boot/bzImage)");
 	bz->version = get16(f + HDR_VERSION);
 	if (bz->version < 0x20c)
-		return fail(err, errlen, "boot protocol %u.%02u is older than "
+		return mvm_errf(err, errlen, "boot protocol %u.%02u is older than "
 			    "2.12: no 64-bit entry (kernel older than 3.8)",
 			    bz->version >> 8, bz->version & 0xff);
 	bz->hdr_end = 0x202 + f[HDR_JUMP_LEN];
 	if (bz->hdr_end < HDR_MIN_END || bz->hdr_end > HDR_MAX_END)
-		return fail(err, errlen, "setup header length 0x%zx (from the "
+		return mvm_errf(err, errlen, "setup header length 0x%zx (from the "
 			    "jump at 0x200) is outside 0x%x..0x%x",
 			    bz->hdr_end, HDR_MIN_END, HDR_MAX_END);
 	if (bz->hdr_end > len)
-		return fail(err, errlen, "file truncated inside the setup "
+		return mvm_errf(err, errlen, "file truncated inside the setup "
 			    "header (%zu bytes, header ends at 0x%zx)", len,
 			    bz->hdr_end);
 	if (!(get16(f + HDR_XLOADFLAGS) & XLF_KERNEL_64))
-		return fail(err, errlen, "XLF_KERNEL_64 is not set in "
+		return mvm_errf(err, errlen, "XLF_KERNEL_64 is not set in "
 			    "xloadflags: this kernel has no 64-bit entry point");
 	if (!(f[HDR_LOADFLAGS] & LOADED_HIGH))
-		return fail(err, errlen, "LOADED_HIGH is not set: a zImage "
+		return mvm_errf(err, errlen, "LOADED_HIGH is not set: a zImage "
 			    "(loaded at 0x10000), not a bzImage");
 	ss = f[HDR_SETUP_SECTS] ? f[HDR_SETUP_SECTS] : 4;
 	setup_len = (ss + 1) * 512u;
 	if (setup_len >= len)
-		return fail(err, errlen, "file truncated: %zu bytes, but the "
+		return mvm_errf(err, errlen, "file truncated: %zu bytes, but the "
 			    "%u setup sectors end at %zu", len, ss, setup_len);
 	bz->kernel = f + setup_len;
 	bz->kernel_len = len - setup_len;
 	syssize = (uint64_t)get32(f + HDR_SYSSIZE) * 16;
 	if (syssize > bz->kernel_len)
-		return fail(err, errlen, "file truncated: the header says the "
+		return mvm_errf(err, errlen, "file truncated: the header says the "
 			    "kernel has %llu bytes after the setup, the file "
 			    "has %zu", (unsigned long long)syssize,
 			    bz->kernel_len);
 	if (bz->kernel_len < 0x210)
-		return fail(err, errlen, "the protected-mode kernel (%zu "
+		return mvm_errf(err, errlen, "the protected-mode kernel (%zu "
 			    "bytes) has no 64-bit entry at +0x200",
 			    bz->kernel_len);
 	bz->relocatable = f[HDR_RELOCATABLE] != 0;
@@ -114,7 +102,7 @@ int mvm_bz_parse(const void *buf, size_t len, struct mvm_bzimage *bz,
 		bz->load_addr = get64(f + HDR_PREF_ADDRESS);
 	if (bz->load_addr < MVM_BOOT_HIGH || bz->load_addr >= MVM_BOOT_MEM_MAX ||
 	    bz->load_addr & 0xfff)
-		return fail(err, errlen, "non-relocatable kernel wants to be "
+		return mvm_errf(err, errlen, "non-relocatable kernel wants to be "
 			    "loaded at 0x%llx, not a page-aligned address in "
 			    "1 MiB..3 GiB", (unsigned long long)bz->load_addr);
 	bz->init_size = get32(f + HDR_INIT_SIZE);
@@ -137,7 +125,7 @@ int mvm_bz_place_initrd(const struct mvm_bzimage *bz, uint64_t mem_size,
 		top = (uint64_t)bz->initrd_addr_max + 1;
 	lo = (lo + 0xfff) & ~0xfffULL;
 	if (initrd_len > top || ((top - initrd_len) & ~0xfffULL) < lo)
-		return fail(err, errlen, "no room for the %llu KiB initrd: "
+		return mvm_errf(err, errlen, "no room for the %llu KiB initrd: "
 			    "the kernel needs memory up to 0x%llx and the initrd "
 			    "must end below 0x%llx (give more --mem)",
 			    (unsigned long long)(initrd_len + 1023) / 1024,

@@ -5,20 +5,10 @@
  * anything is copied into guest memory.
  */
 #include <elf.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
+#include "errmsg.h"
 #include "elf.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* a + b <= limit, without overflow */
 static int fits(uint64_t a, uint64_t b, uint64_t limit)
@@ -36,32 +26,32 @@ int mvm_elf_parse(const void *buf, size_t len, uint64_t lo_limit,
 
 	memset(e, 0, sizeof(*e));
 	if (len < EI_NIDENT || memcmp(eh->e_ident, ELFMAG, SELFMAG))
-		return fail(err, errlen, "not an ELF file (bad magic)");
+		return mvm_errf(err, errlen, "not an ELF file (bad magic)");
 	if (len < sizeof(*eh))
-		return fail(err, errlen, "truncated ELF header (%zu bytes)", len);
+		return mvm_errf(err, errlen, "truncated ELF header (%zu bytes)", len);
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
-		return fail(err, errlen, "not a 64-bit ELF (class %u)",
+		return mvm_errf(err, errlen, "not a 64-bit ELF (class %u)",
 			    eh->e_ident[EI_CLASS]);
 	if (eh->e_ident[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen, "not little-endian");
+		return mvm_errf(err, errlen, "not little-endian");
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
-		return fail(err, errlen, "bad ELF version");
+		return mvm_errf(err, errlen, "bad ELF version");
 	if (eh->e_type != ET_EXEC)
-		return fail(err, errlen, "not a static executable (e_type %u; "
+		return mvm_errf(err, errlen, "not a static executable (e_type %u; "
 			    "build with -static -no-pie)", eh->e_type);
 	if (eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "not x86-64 (e_machine %u)",
+		return mvm_errf(err, errlen, "not x86-64 (e_machine %u)",
 			    eh->e_machine);
 	if (eh->e_ehsize != sizeof(*eh))
-		return fail(err, errlen, "bad e_ehsize %u", eh->e_ehsize);
+		return mvm_errf(err, errlen, "bad e_ehsize %u", eh->e_ehsize);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "bad e_phentsize %u", eh->e_phentsize);
+		return mvm_errf(err, errlen, "bad e_phentsize %u", eh->e_phentsize);
 	if (eh->e_phnum == 0 || eh->e_phnum > MVM_ELF_MAX_PHDRS)
-		return fail(err, errlen, "bad program header count %u",
+		return mvm_errf(err, errlen, "bad program header count %u",
 			    eh->e_phnum);
 	if (eh->e_phoff % 8 ||
 	    !fits(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
-		return fail(err, errlen, "program headers outside the file");
+		return mvm_errf(err, errlen, "program headers outside the file");
 
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const void *)(base + eh->e_phoff +
@@ -69,23 +59,23 @@ int mvm_elf_parse(const void *buf, size_t len, uint64_t lo_limit,
 		struct mvm_seg *s;
 
 		if (ph->p_type == PT_INTERP || ph->p_type == PT_DYNAMIC)
-			return fail(err, errlen, "dynamic ELF: segment %d is "
+			return mvm_errf(err, errlen, "dynamic ELF: segment %d is "
 				    "PT_INTERP/PT_DYNAMIC", i);
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (e->nseg == MVM_ELF_MAX_SEGS)
-			return fail(err, errlen, "too many PT_LOAD segments");
+			return mvm_errf(err, errlen, "too many PT_LOAD segments");
 		if (ph->p_filesz > ph->p_memsz)
-			return fail(err, errlen, "segment %d: p_filesz > p_memsz",
+			return mvm_errf(err, errlen, "segment %d: p_filesz > p_memsz",
 				    i);
 		if (!fits(ph->p_offset, ph->p_filesz, len))
-			return fail(err, errlen, "segment %d: file range "
+			return mvm_errf(err, errlen, "segment %d: file range "
 				    "[0x%llx+0x%llx] outside the %zu-byte file",
 				    i, (unsigned long long)ph->p_offset,
 				    (unsigned long long)ph->p_filesz, len);
 		if (ph->p_vaddr < lo_limit ||
 		    !fits(ph->p_vaddr, ph->p_memsz, hi_limit))
-			return fail(err, errlen, "segment %d: [0x%llx+0x%llx] "
+			return mvm_errf(err, errlen, "segment %d: [0x%llx+0x%llx] "
 				    "outside guest memory [0x%llx, 0x%llx)", i,
 				    (unsigned long long)ph->p_vaddr,
 				    (unsigned long long)ph->p_memsz,
@@ -96,7 +86,7 @@ int mvm_elf_parse(const void *buf, size_t len, uint64_t lo_limit,
 
 			if (ph->p_vaddr < o->vaddr + o->memsz &&
 			    o->vaddr < ph->p_vaddr + ph->p_memsz)
-				return fail(err, errlen, "segment %d overlaps "
+				return mvm_errf(err, errlen, "segment %d overlaps "
 					    "segment at 0x%llx", i,
 					    (unsigned long long)o->vaddr);
 		}
@@ -115,9 +105,9 @@ int mvm_elf_parse(const void *buf, size_t len, uint64_t lo_limit,
 			entry_ok = 1;
 	}
 	if (!e->nseg)
-		return fail(err, errlen, "no PT_LOAD segment");
+		return mvm_errf(err, errlen, "no PT_LOAD segment");
 	if (!entry_ok)
-		return fail(err, errlen, "entry point 0x%llx is not in an "
+		return mvm_errf(err, errlen, "entry point 0x%llx is not in an "
 			    "executable segment",
 			    (unsigned long long)eh->e_entry);
 	e->entry = eh->e_entry;
