@@ -179,22 +179,9 @@ static void set_cpuid2_e2big(void)
 	EXPECT_ERRNO(ioctl(vcpu->fd, KVM_SET_CPUID2, c), E2BIG);
 }
 
-/* KVM_GET_MSR_INDEX_LIST or KVM_GET_MSR_FEATURE_INDEX_LIST, sized by E2BIG */
-static struct kvm_msr_list *get_msr_list(int kvm, unsigned long req)
-{
-	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
-
-	EXPECT_ERRNO(ioctl(kvm, req, &probe), E2BIG);
-	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(l->indices[0]));
-	TEST_ASSERT(l, "out of memory");
-	l->nmsrs = probe.nmsrs;
-	EXPECT_OK(ioctl(kvm, req, l));
-	return l;
-}
-
 static struct kvm_msr_list *msr_list(int kvm)
 {
-	return get_msr_list(kvm, KVM_GET_MSR_INDEX_LIST);
+	return kvm_get_msr_list(kvm, KVM_GET_MSR_INDEX_LIST);
 }
 
 /*
@@ -207,7 +194,6 @@ static void msr_index_list(void)
 	struct kvm_msr_list probe = { .nmsrs = 1 }, *l;
 	uint32_t want[] = { MSR_IA32_TSC, MSR_IA32_SYSENTER_CS, MSR_STAR,
 			    MSR_IA32_CR_PAT };
-	unsigned int i, j;
 
 	EXPECT_ERRNO(ioctl(kvm, KVM_GET_MSR_INDEX_LIST, &probe), E2BIG);
 	test_log("nmsrs = %u", probe.nmsrs);
@@ -215,13 +201,8 @@ static void msr_index_list(void)
 	l = msr_list(kvm);
 	TEST_ASSERT(l->nmsrs == probe.nmsrs, "nmsrs %u then %u", probe.nmsrs,
 		    l->nmsrs);
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		for (j = 0; j < l->nmsrs; j++)
-			if (l->indices[j] == want[i])
-				break;
-		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x not in the index list",
-			    want[i]);
-	}
+	assert_msrs_listed(l, want, ARRAY_SIZE(want));
+	free(l);
 }
 
 struct msrs {
@@ -415,20 +396,14 @@ static void feature_msrs(void)
 	int kvm = kvm_open();
 	struct kvm_msr_list *l;
 	struct msrs m = { .e[0].index = MSR_IA32_TSC };
-	unsigned int i, j;
+	unsigned int j;
 	int r;
 
 	TEST_ASSERT(kvm_check_cap(kvm, KVM_CAP_GET_MSR_FEATURES) == 1,
 		    "KVM_CAP_GET_MSR_FEATURES not reported");
-	l = get_msr_list(kvm, KVM_GET_MSR_FEATURE_INDEX_LIST);
+	l = kvm_get_msr_list(kvm, KVM_GET_MSR_FEATURE_INDEX_LIST);
 	test_log("%u feature MSRs", l->nmsrs);
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		for (j = 0; j < l->nmsrs; j++)
-			if (l->indices[j] == want[i])
-				break;
-		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x not in the feature list",
-			    want[i]);
-	}
+	assert_msrs_listed(l, want, ARRAY_SIZE(want));
 	for (j = 0; j < l->nmsrs; j++) {
 		struct msrs one = { .e[0].index = l->indices[j] };
 

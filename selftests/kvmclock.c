@@ -207,23 +207,13 @@ static void cpuid_pv_features(void)
 static void msr_index_list(void)
 {
 	int kvm = kvm_open();
-	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
 	uint32_t want[] = { MSR_KVM_SYSTEM_TIME, MSR_KVM_WALL_CLOCK,
 			    MSR_KVM_SYSTEM_TIME_NEW, MSR_KVM_WALL_CLOCK_NEW };
-	unsigned int i, j;
+	struct kvm_msr_list *l = kvm_get_msr_list(kvm, KVM_GET_MSR_INDEX_LIST);
 
-	EXPECT_ERRNO(ioctl(kvm, KVM_GET_MSR_INDEX_LIST, &probe), E2BIG);
-	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(l->indices[0]));
-	TEST_ASSERT(l, "out of memory");
-	l->nmsrs = probe.nmsrs;
-	EXPECT_OK(ioctl(kvm, KVM_GET_MSR_INDEX_LIST, l));
-	for (i = 0; i < ARRAY_SIZE(want); i++) {
-		for (j = 0; j < l->nmsrs; j++)
-			if (l->indices[j] == want[i])
-				break;
-		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x not in the index list",
-			    want[i]);
-	}
+	assert_msrs_listed(l, want, ARRAY_SIZE(want));
+	free(l);
+	close(kvm);
 }
 
 GUEST_CODE(g_hlt, ".code16", "hlt\n");

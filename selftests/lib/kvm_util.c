@@ -530,3 +530,29 @@ void vcpu_write_idt32(struct kvm_vcpu *vcpu, uint32_t handler_gpa,
 	s.idt.limit = 256 * 8 - 1;
 	vcpu_set_sregs(vcpu, &s);
 }
+
+struct kvm_msr_list *kvm_get_msr_list(int kvm_fd, unsigned long req)
+{
+	struct kvm_msr_list probe = { .nmsrs = 0 }, *l;
+
+	EXPECT_ERRNO(ioctl(kvm_fd, req, &probe), E2BIG);
+	l = calloc(1, sizeof(*l) + probe.nmsrs * sizeof(l->indices[0]));
+	TEST_ASSERT(l, "out of memory");
+	l->nmsrs = probe.nmsrs;
+	EXPECT_OK(ioctl(kvm_fd, req, l));
+	return l;
+}
+
+void assert_msrs_listed(const struct kvm_msr_list *l, const uint32_t *want,
+			size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < l->nmsrs; j++)
+			if (l->indices[j] == want[i])
+				break;
+		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x is not in the list",
+			    want[i]);
+	}
+}

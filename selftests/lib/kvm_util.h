@@ -150,6 +150,15 @@ int kvm_open(void);
 /* KVM_CHECK_EXTENSION on the system fd; returns the value (asserts >= 0). */
 int kvm_check_cap(int kvm_fd, long cap);
 
+/*
+ * KVM_GET_MSR_INDEX_LIST or KVM_GET_MSR_FEATURE_INDEX_LIST (@req), sized by
+ * its E2BIG answer first (asserts; free() the result).
+ */
+struct kvm_msr_list *kvm_get_msr_list(int kvm_fd, unsigned long req);
+/* Assert that each of @want[@n] is in @l. */
+void assert_msrs_listed(const struct kvm_msr_list *l, const uint32_t *want,
+			size_t n);
+
 /* Anonymous, page-aligned host memory (asserts). */
 void *alloc_host_mem(size_t size);
 
