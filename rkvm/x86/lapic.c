@@ -22,6 +22,7 @@
 #include <asm/msr.h>
 
 #include "rkvm.h"
+#include "x86/cpuid.h"
 #include "x86/lapic.h"
 #include "x86/ioapic.h"
 
@@ -302,6 +303,39 @@ static u32 timer_mode(struct rkvm_lapic *a)
 	return lreg(a, APIC_LVTT) & APIC_LVT_TIMER_MASK;
 }
 
+/* The length of a period of the count in TMICT (periodic mode's floor). */
+static u64 apic_period_ns(struct rkvm_lapic *a)
+{
+	u64 ns = (u64)lreg(a, APIC_TMICT) * apic_divide(a);
+
+	return max_t(u64, ns, LAPIC_MIN_PERIOD_NS);
+}
+
+/*
+ * The LVT timer's mode changes to @mode (KVM's apic_update_lvtt()): into or
+ * out of TSC-deadline mode the timer is disarmed and TMICT cleared; between
+ * one-shot and periodic a running count goes on and only its end changes
+ * (reload or stop).
+ */
+static void apic_timer_mode_change(struct rkvm_lapic *a, u32 mode)
+{
+	u32 old = timer_mode(a);
+
+	if (mode == old)
+		return;
+	if (mode == APIC_LVT_TIMER_TSCDEADLINE ||
+	    old == APIC_LVT_TIMER_TSCDEADLINE) {
+		hrtimer_cancel(&a->timer);
+		a->timer_period_ns = 0;
+		a->tsc_deadline = 0;
+		lset(a, APIC_TMICT, 0);
+		return;
+	}
+	WRITE_ONCE(a->timer_period_ns,
+		   mode == APIC_LVT_TIMER_PERIODIC && lreg(a, APIC_TMICT) ?
+		   apic_period_ns(a) : 0);
+}
+
 /* Expiry: set the LVT's vector pending (hard-irq context). */
 void rkvm_lapic_timer_deliver(struct rkvm_vcpu *vcpu)
 {
@@ -316,10 +350,11 @@ void rkvm_lapic_timer_deliver(struct rkvm_vcpu *vcpu)
 static enum hrtimer_restart apic_timer_fn(struct hrtimer *t)
 {
 	struct rkvm_lapic *a = container_of(t, struct rkvm_lapic, timer);
+	u64 period = READ_ONCE(a->timer_period_ns);
 
 	rkvm_lapic_timer_deliver(a->vcpu);
-	if (a->timer_period_ns) {
-		hrtimer_add_expires_ns(t, a->timer_period_ns);
+	if (period) {
+		hrtimer_add_expires_ns(t, period);
 		return HRTIMER_RESTART;
 	}
 	a->tsc_deadline = 0;
@@ -337,7 +372,7 @@ static void apic_timer_start(struct rkvm_lapic *a)
 		return;
 	ns = count * apic_divide(a);	/* 1 GHz APIC bus, as KVM's */
 	if (timer_mode(a) == APIC_LVT_TIMER_PERIODIC)
-		a->timer_period_ns = ns = max_t(u64, ns, LAPIC_MIN_PERIOD_NS);
+		a->timer_period_ns = ns = apic_period_ns(a);
 	a->timer_start = ktime_get();
 	hrtimer_start(&a->timer, ktime_add_ns(a->timer_start, ns),
 		      HRTIMER_MODE_ABS);
@@ -467,10 +502,10 @@ static int apic_write(struct rkvm_vcpu *vcpu, u32 off, u32 val)
 		lset(a, APIC_ICR2, val & 0xff000000);
 		break;
 	case APIC_LVTT:
-		if ((val & APIC_LVT_TIMER_MASK) != timer_mode(a)) {
-			hrtimer_cancel(&a->timer);
-			a->tsc_deadline = 0;
-		}
+		/* the mode exists only if CPUID offers it (as KVM's mask) */
+		if (!rkvm_guest_has(vcpu, RKVM_F_TSC_DEADLINE))
+			val &= ~APIC_LVT_TIMER_TSCDEADLINE;
+		apic_timer_mode_change(a, val & APIC_LVT_TIMER_MASK);
 		fallthrough;
 	case APIC_LVTTHMR:
 	case APIC_LVTPC:
