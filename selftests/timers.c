@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include "kvm_util.h"
 
@@ -481,17 +480,6 @@ GUEST_CODE(g_deadline, ".code32",
 
 #define DEADLINE_NS	2000000u
 #define DEADLINES	10
-
-/* The host's TSC ticks per millisecond (the guest's TSC runs at that rate). */
-static uint64_t tsc_per_ms(void)
-{
-	uint64_t t0 = mono_ns(), c0 = __rdtsc(), t1, c1;
-
-	usleep(100000);
-	t1 = mono_ns();
-	c1 = __rdtsc();
-	return (c1 - c0) * 1000000 / (t1 - t0);
-}
 
 /* Offered: KVM_CAP_TSC_DEADLINE_TIMER (6.1) or CPUID.1:ECX[24]; set it. */
 static bool offer_tsc_deadline(struct kvm_vcpu *vcpu)

@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "kvm_util.h"
 
@@ -659,4 +660,14 @@ uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t tsc_per_ms(void)
+{
+	uint64_t t0 = mono_ns(), c0 = __rdtsc(), t1, c1;
+
+	usleep(100000);
+	t1 = mono_ns();
+	c1 = __rdtsc();
+	return (c1 - c0) * 1000000 / (t1 - t0);
 }

@@ -270,6 +270,8 @@ bool vcpu_run_timeout(struct kvm_vcpu *vcpu, unsigned int ms);
 void vcpu_complete_io(struct kvm_vcpu *vcpu);
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t mono_ns(void);
+/* Host TSC ticks per millisecond over 100 ms (a guest's TSC runs so). */
+uint64_t tsc_per_ms(void);
 
 /* Shorthand: VM with GUEST_MEM_SIZE of memory, vCPU 0, @code at CODE_GPA. */
 struct kvm_vcpu *vm_with_real_guest(const void *code, size_t len);
