@@ -361,18 +361,25 @@ static enum hrtimer_restart apic_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
-static void apic_timer_start(struct rkvm_lapic *a)
+/*
+ * Arm the one-shot or periodic count of TMICT with its first expiry
+ * @first counts from now (TMICT itself, or a restored TMCCT).
+ */
+static void apic_timer_arm(struct rkvm_lapic *a, u64 first)
 {
-	u64 count = lreg(a, APIC_TMICT);
 	u64 ns;
 
 	hrtimer_cancel(&a->timer);
 	a->timer_period_ns = 0;
-	if (!count || timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
+	if (!lreg(a, APIC_TMICT) || !first ||
+	    timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
 		return;
-	ns = count * apic_divide(a);	/* 1 GHz APIC bus, as KVM's */
-	if (timer_mode(a) == APIC_LVT_TIMER_PERIODIC)
-		a->timer_period_ns = ns = apic_period_ns(a);
+	ns = first * apic_divide(a);	/* 1 GHz APIC bus, as KVM's */
+	if (timer_mode(a) == APIC_LVT_TIMER_PERIODIC) {
+		a->timer_period_ns = apic_period_ns(a);
+		if (first == lreg(a, APIC_TMICT))
+			ns = a->timer_period_ns;
+	}
 	a->timer_start = ktime_get();
 	hrtimer_start(&a->timer, ktime_add_ns(a->timer_start, ns),
 		      HRTIMER_MODE_ABS);
@@ -418,6 +425,11 @@ void rkvm_lapic_set_tscdeadline(struct rkvm_vcpu *vcpu, u64 data)
 	if (data > now && tsc_khz)
 		ns = mul_u64_u32_div(data - now, 1000000, tsc_khz);
 	hrtimer_start(&a->timer, ktime_add_ns(ktime_get(), ns), HRTIMER_MODE_ABS);
+}
+
+static void apic_timer_start(struct rkvm_lapic *a)
+{
+	apic_timer_arm(a, lreg(a, APIC_TMICT));
 }
 
 /* ---- registers ---- */
@@ -702,6 +714,7 @@ int rkvm_get_lapic(struct rkvm_vcpu *vcpu, struct kvm_lapic_state *s)
 int rkvm_set_lapic(struct rkvm_vcpu *vcpu, const struct kvm_lapic_state *s)
 {
 	struct rkvm_lapic *a = vcpu->lapic;
+	u32 left;
 
 	if (!a)
 		return -EINVAL;
@@ -710,7 +723,17 @@ int rkvm_set_lapic(struct rkvm_vcpu *vcpu, const struct kvm_lapic_state *s)
 	lset(a, APIC_LVR, LAPIC_VERSION);
 	if (x2apic_mode(vcpu))
 		apic_set_x2apic_ids(vcpu);
-	apic_timer_start(a);
+	/*
+	 * The count goes on from the saved TMCCT, as KVM's (a count above
+	 * TMICT starts a full one). A periodic count at 0 reloads; a
+	 * one-shot at 0 has expired and stays so (KVM 6.1 fires it again).
+	 */
+	left = lreg(a, APIC_TMCCT);
+	lset(a, APIC_TMCCT, 0);
+	if (left > lreg(a, APIC_TMICT) ||
+	    (!left && timer_mode(a) == APIC_LVT_TIMER_PERIODIC))
+		left = lreg(a, APIC_TMICT);
+	apic_timer_arm(a, left);
 	set_bit(RKVM_REQ_EVENT, &vcpu->requests);
 	return 0;
 }
