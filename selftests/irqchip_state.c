@@ -375,9 +375,9 @@ static void pic_state(void)
 /*
  * 32-bit: the IOAPIC's ID is 10; pin 16 vector 0x51 edge; pin 17 0x52 level
  * and masked; pin 19 0x54 level, logical destination 1 (the LDR is set
- * flat, 1); pin 20 0x55 lowest priority, active low; IOREGSEL is left at
- * 0x29. Stop with IF clear. Then take the pending interrupts, unmask pin
- * 17, and wait for 4 interrupts in all.
+ * flat, 1); pin 20 0x55 lowest priority, active low; pin 21 0x56 edge;
+ * IOREGSEL is left at 0x29. Stop with IF clear. Then take the pending
+ * interrupts, unmask pin 17, and wait for 5 interrupts in all.
  */
 GUEST_CODE(g_ioapic, ".code32",
 	APIC_ON
@@ -392,6 +392,8 @@ GUEST_CODE(g_ioapic, ".code32",
 	IOAPIC_W(0x37, 0x01000000)
 	IOAPIC_W(0x38, 0x2155)
 	IOAPIC_W(0x39, 0)
+	IOAPIC_W(0x3a, 0x56)
+	IOAPIC_W(0x3b, 0)
 	"movl $0x29, 0xfec00000\n"
 	"cli\n"
 	"out %al, $0x12\n"
@@ -401,7 +403,7 @@ GUEST_CODE(g_ioapic, ".code32",
 	"mov 0xfec00010, %eax\n"
 	"and $~0x10000, %eax\n"
 	"mov %eax, 0xfec00010\n"
-	"movl $4, 0xa000\n"
+	"movl $5, 0xa000\n"
 	WAIT_TOTAL("0xa000")
 	REPORT_TOTAL
 	"hlt\n");
@@ -424,6 +426,7 @@ static void ioapic_state(void)
 	irq_line(vcpu->vm, 16, 0);
 	irq_line(vcpu->vm, 17, 1);	/* level, masked: waits in the IOAPIC */
 	irq_line(vcpu->vm, 19, 1);	/* level: delivered, remote IRR */
+	irq_line(vcpu->vm, 21, 1);	/* edge, held: delivered */
 	save(vcpu, &s, false);
 
 	io = &s.chip[2].chip.ioapic;
@@ -437,8 +440,10 @@ static void ioapic_state(void)
 		    io->ioregsel == 0x29,
 		    "IOAPIC base 0x%llx id %u ioregsel 0x%x",
 		    (unsigned long long)io->base_address, io->id, io->ioregsel);
+	/* KVM's kvm_get_ioapic(): irr without the edges already delivered */
 	TEST_ASSERT(io->irr == ((1u << 17) | (1u << 19)),
-		    "IOAPIC irr 0x%x, expected the held lines 17 and 19", io->irr);
+		    "IOAPIC irr 0x%x, expected the held level lines 17 and 19 (not the delivered edge 21)",
+		    io->irr);
 	e = io->redirtbl[16].bits;
 	TEST_ASSERT(e == 0x51, "pin 16: 0x%llx", (unsigned long long)e);
 	e = io->redirtbl[17].bits;
@@ -449,7 +454,8 @@ static void ioapic_state(void)
 		    (unsigned long long)e);
 	e = io->redirtbl[20].bits;
 	TEST_ASSERT(e == 0x2155, "pin 20: 0x%llx", (unsigned long long)e);
-	TEST_ASSERT(vector_set(&s.lapic, 0x200, 0x51) &&
+	TEST_ASSERT(vector_set(&s.lapic, 0x200, 0x56) &&
+		    vector_set(&s.lapic, 0x200, 0x51) &&
 		    vector_set(&s.lapic, 0x200, 0x54) &&
 		    vector_set(&s.lapic, 0x180, 0x54) &&
 		    !vector_set(&s.lapic, 0x180, 0x51),
@@ -462,7 +468,7 @@ static void ioapic_state(void)
 	vcpu = restore(vcpu, &s);
 	vm = vcpu->vm;
 	check_restored(vcpu, &s);
-	/* 0x54 (higher) first; still asserted at its EOI, it comes again */
+	/* 0x56 (not reported), 0x54; still asserted at its EOI, it comes again */
 	v = run_out(vcpu, IRQ_NOTIFY_PORT);
 	TEST_ASSERT(v == 0x54, "first interrupt after restore: 0x%x", v);
 	v = run_out(vcpu, IRQ_NOTIFY_PORT);
@@ -476,10 +482,12 @@ static void ioapic_state(void)
 	irq_line(vm, 17, 0);
 	v = run_out(vcpu, PORT_DONE);
 	c = irq_counters(vm);
-	test_log("after restore: 0x54 x%u, 0x51 x%u, 0x52 x%u", c->count[0x54][0],
-		 c->count[0x51][0], c->count[0x52][0]);
-	TEST_ASSERT(v == 4 && c->count[0x54][0] == 2 && c->count[0x51][0] == 1 &&
-		    c->count[0x52][0] == 1, "%u interrupts", v);
+	test_log("after restore: 0x56 x%u, 0x54 x%u, 0x51 x%u, 0x52 x%u",
+		 c->count[0x56][0], c->count[0x54][0], c->count[0x51][0],
+		 c->count[0x52][0]);
+	TEST_ASSERT(v == 5 && c->count[0x54][0] == 2 && c->count[0x51][0] == 1 &&
+		    c->count[0x52][0] == 1 && c->count[0x56][0] == 1,
+		    "%u interrupts", v);
 	s.chip[2].chip_id = KVM_IRQCHIP_IOAPIC;
 	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &s.chip[2]));
 	TEST_ASSERT(!io->irr && !(io->redirtbl[19].bits & (1 << 14)) &&
@@ -487,6 +495,55 @@ static void ioapic_state(void)
 		    "IOAPIC after the EOIs: irr 0x%x, pin 17 0x%llx, pin 19 0x%llx",
 		    io->irr, (unsigned long long)io->redirtbl[17].bits,
 		    (unsigned long long)io->redirtbl[19].bits);
+}
+
+/* Stop with IF clear; then wait for one interrupt and report. */
+GUEST_CODE(g_wait_one, ".code32",
+	APIC_ON
+	"cli\n"
+	"out %al, $0x12\n"
+	"movl $1, 0xa000\n"
+	WAIT_TOTAL("0xa000")
+	REPORT_TOTAL
+	"hlt\n");
+
+/*
+ * KVM_SET_IRQCHIP asserts every line of the state's irr afresh (KVM's
+ * kvm_ioapic_inject_all()): an unmasked level pin without remote IRR
+ * delivers at once.
+ */
+static void ioapic_set_delivers(void)
+{
+	struct kvm_vcpu *vcpu = pm32_guest(g_wait_one, GUEST_CODE_SIZE(g_wait_one));
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct kvm_ioapic_state *io = &chip.chip.ioapic;
+	struct kvm_lapic_state l;
+	uint32_t v;
+
+	notify_vector(vcpu->vm, 0x57);
+	run_out(vcpu, PORT_STOPPED);
+	vcpu_complete_io(vcpu);
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_GET_IRQCHIP, &chip));
+	io->redirtbl[22].bits = 0x8057;		/* level, fixed, APIC 0 */
+	io->irr |= 1u << 22;
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_SET_IRQCHIP, &chip));
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_GET_IRQCHIP, &chip));
+	EXPECT_OK(ioctl(vcpu->fd, KVM_GET_LAPIC, &l));
+	TEST_ASSERT((io->irr & (1u << 22)) &&
+		    (io->redirtbl[22].bits & (1 << 14)) &&
+		    vector_set(&l, 0x200, 0x57) && vector_set(&l, 0x180, 0x57),
+		    "after KVM_SET_IRQCHIP: irr 0x%x, pin 22 0x%llx, LAPIC IRR/TMR 0x57 %d/%d",
+		    io->irr, (unsigned long long)io->redirtbl[22].bits,
+		    vector_set(&l, 0x200, 0x57), vector_set(&l, 0x180, 0x57));
+	v = run_out(vcpu, IRQ_NOTIFY_PORT);
+	TEST_ASSERT(v == 0x57, "vector 0x%x, expected 0x57", v);
+	irq_line(vcpu->vm, 22, 0);
+	v = run_out(vcpu, PORT_DONE);
+	TEST_ASSERT(v == 1, "%u interrupts", v);
+	EXPECT_OK(ioctl(vcpu->vm->fd, KVM_GET_IRQCHIP, &chip));
+	TEST_ASSERT(!(io->irr & (1u << 22)) && !(io->redirtbl[22].bits & (1 << 14)),
+		    "after the EOI: irr 0x%x, pin 22 0x%llx", io->irr,
+		    (unsigned long long)io->redirtbl[22].bits);
 }
 
 /* ---- the LAPIC timer ------------------------------------------------------- */
@@ -773,6 +830,8 @@ static const struct kvm_test tests[] = {
 	  pic_state },
 	{ "IOAPIC: redirection table, irr and remote IRR survive; pending LAPIC vectors and held lines delivered",
 	  ioapic_state },
+	{ "IOAPIC: KVM_SET_IRQCHIP with an asserted level line delivers it at once",
+	  ioapic_set_delivers },
 	{ "LAPIC timer: a periodic timer keeps ticking in the new VM",
 	  lapic_timer_runs },
 	{ "LAPIC timer: a one-shot resumes from the saved current count",
