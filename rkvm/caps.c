@@ -73,6 +73,7 @@ static const struct rkvm_cap rkvm_caps[] = {
 	{ KVM_CAP_IRQFD },
 	{ KVM_CAP_PIT2 },
 	{ KVM_CAP_PIT_STATE2 },
+	{ KVM_CAP_TSC_DEADLINE_TIMER },
 	{ KVM_CAP_IRQ_ROUTING, rkvm_cap_irq_routes },
 	{ KVM_CAP_SIGNAL_MSI },
 	{ KVM_CAP_IOEVENTFD },

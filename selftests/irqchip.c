@@ -337,6 +337,68 @@ static void pic_irq(void)
 		    chip.chip.pic.isr);
 }
 
+/*
+ * IRQ 5 level-triggered (ELCR) and masked; the host asserts it while the
+ * guest waits with IF clear; the guest initializes the PIC again (ICW1-4)
+ * and unmasks IRQ 5. The 8259 samples a level input continuously and KVM's
+ * kvm_pic_reset() keeps level-triggered IRR bits (irr &= elcr): it arrives.
+ */
+GUEST_CODE(g_pic_reinit, ".code16",
+	PIC_INIT
+	"movb $0xff, %al\n"
+	"outb %al, $0x21\n"
+	"movb $0x20, %al\n"
+	"mov $0x4d0, %dx\n"
+	"outb %al, %dx\n"
+	"cli\n"
+	"movb $1, %al\n"
+	"outb %al, $0x12\n"
+	PIC_INIT
+	"movb $0xdf, %al\n"
+	"outb %al, $0x21\n"
+	"sti\n"
+	"hlt\n"
+	"cli\n"
+	"hlt\n");
+
+static void pic_reinit_level(void)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_irq_level l = { .irq = 5, .level = 1 };
+	static const uint8_t handler[] = {	/* report, EOI, report 0x55 */
+		0xb0, 0x0d, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
+		0xb0, 0x55, 0xe6, PORT_MAIN, 0xfa, 0xf4,
+	};
+	uint16_t *ivt = gpa_to_hva(vm, IVT_GPA);
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_vcpu *vcpu;
+
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(vm, 0);
+	vm_load_code(vm, CODE_GPA, g_pic_reinit);
+	vm_load(vm, HANDLER_GPA, handler, sizeof(handler));
+	ivt[0x0d * 2] = HANDLER_GPA;
+	ivt[0x0d * 2 + 1] = 0;
+	vcpu_setup_real(vcpu, CODE_GPA);
+	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "PIC programmed");
+	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
+	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
+	TEST_ASSERT(chip.chip.pic.elcr == 0x20 && chip.chip.pic.irr == 0x20,
+		    "master PIC: ELCR 0x%x IRR 0x%x, expected 0x20 0x20",
+		    chip.chip.pic.elcr, chip.chip.pic.irr);
+	TEST_ASSERT(vcpu_run_timeout(vcpu, 5000),
+		    "the held level line was lost by the re-initialization");
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_IO &&
+		    vcpu->run->io.port == PORT_HANDLER &&
+		    *(uint8_t *)vcpu_io_data(vcpu) == 0x0d,
+		    "expected the IRQ 5 handler (vector 0x0d), got %s port 0x%x",
+		    exit_reason_name(vcpu->run->exit_reason),
+		    vcpu->run->io.port);
+	l.level = 0;
+	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
+	TEST_ASSERT(vcpu_run_out(vcpu, PORT_MAIN, 1) == 0x55, "handler's EOI");
+}
+
 /* PIC as above with IRQ 0 unmasked, then PIT channel 0 in mode 2. */
 GUEST_CODE(g_pit, ".code16",
 	PIC_INIT
@@ -473,6 +535,8 @@ static const struct kvm_test tests[] = {
 	  pit_irq0 },
 	{ "the 8259 PIC: ICWs, IRQ 3 as ExtINT through LINT0, EOI (real mode)",
 	  pic_irq },
+	{ "the 8259 PIC: a held level-triggered IRQ survives re-initialization (ICW1)",
+	  pic_reinit_level },
 	{ "KVM_CREATE_IRQCHIP once, before vCPUs; KVM_IRQ_LINE needs it",
 	  create_rules },
 	{ "KVM_INTERRUPT with an in-kernel irqchip gives ENXIO", interrupt_enxio },

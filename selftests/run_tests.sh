@@ -26,7 +26,8 @@ fi
 export KSFT_CASE_TIMEOUT
 TESTS="lifecycle memslots regs_sregs guest_modes io cpuid_msrs hlt_shutdown
 interrupts fd_lifetime bad_input concurrency mmio dirty_log
-memslots_scale host_memory vmx_coexist leak_cycles irqchip huge_pages kvmclock"
+memslots_scale host_memory vmx_coexist leak_cycles irqchip huge_pages kvmclock
+timers ipi irqfd_ioeventfd irqchip_state"
 TMP=${TMPDIR:-/tmp}/rkvm-selftests.$$
 
 mkdir -p "$TMP" || exit 1

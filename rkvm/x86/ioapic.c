@@ -43,26 +43,21 @@ static int ioapic_deliver(struct rkvm *kvm, int pin)
 		return -1;
 	if (*e & RTE_LEVEL)
 		*e |= RTE_REMOTE_IRR;
+	else
+		kvm->ioapic->irr_delivered |= 1u << pin;
 	return rkvm_deliver_irq(kvm, RTE_DEST(*e), *e & RTE_LOGICAL,
 				RTE_DELIVERY(*e) << 8, RTE_VECTOR(*e),
 				*e & RTE_LEVEL, NULL, 0);
 }
 
-/*
- * Drive a pin. Returns what KVM_IRQ_LINE_STATUS reports: the APICs that
- * took the interrupt, 0 if it coalesced with one pending, -1 if masked or
- * no APIC was named.
- */
-int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
+/* rkvm_ioapic_set_irq() with the lock held */
+static int ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
 {
 	struct rkvm_ioapic *io = kvm->ioapic;
 	u32 bit = 1u << pin;
 	int ret = 0;
 	u64 e;
 
-	if (!io)
-		return -1;
-	spin_lock(&io->lock);
 	e = io->s.redirtbl[pin].bits;
 	if (e & RTE_LEVEL) {
 		if (level) {
@@ -74,15 +69,34 @@ int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
 			ret = 1;
 		}
 	} else {
-		if (level && !(io->s.irr & bit))
+		if (level && !(io->s.irr & bit)) {
+			io->irr_delivered &= ~bit;
 			ret = ioapic_deliver(kvm, pin);
-		else if (!level)
+		} else if (!level) {
 			ret = 1;
+		}
 		if (level)
 			io->s.irr |= bit;
 		else
 			io->s.irr &= ~bit;
 	}
+	return ret;
+}
+
+/*
+ * Drive a pin. Returns what KVM_IRQ_LINE_STATUS reports: the APICs that
+ * took the interrupt, 0 if it coalesced with one pending, -1 if masked or
+ * no APIC was named.
+ */
+int rkvm_ioapic_set_irq(struct rkvm *kvm, u32 pin, bool level)
+{
+	struct rkvm_ioapic *io = kvm->ioapic;
+	int ret;
+
+	if (!io)
+		return -1;
+	spin_lock(&io->lock);
+	ret = ioapic_set_irq(kvm, pin, level);
 	spin_unlock(&io->lock);
 	return ret;
 }
@@ -185,19 +199,34 @@ bool rkvm_ioapic_mmio(struct rkvm *kvm, u64 gpa, bool write, u32 *val,
 	return true;
 }
 
+/* As KVM's kvm_get_ioapic(): irr without the edges already delivered. */
 void rkvm_ioapic_get(struct rkvm *kvm, struct kvm_ioapic_state *s)
 {
 	spin_lock(&kvm->ioapic->lock);
 	*s = kvm->ioapic->s;
+	s->irr &= ~kvm->ioapic->irr_delivered;
 	spin_unlock(&kvm->ioapic->lock);
 }
 
+/*
+ * As KVM's kvm_set_ioapic(): the table as given, then every line in irr
+ * asserted afresh, so an unmasked edge or a level pin without remote IRR
+ * delivers now.
+ */
 void rkvm_ioapic_set(struct rkvm *kvm, const struct kvm_ioapic_state *s)
 {
-	spin_lock(&kvm->ioapic->lock);
-	kvm->ioapic->s = *s;
-	kvm->ioapic->s.pad = 0;
-	spin_unlock(&kvm->ioapic->lock);
+	struct rkvm_ioapic *io = kvm->ioapic;
+	unsigned long irr = s->irr;
+	int pin;
+
+	spin_lock(&io->lock);
+	io->s = *s;
+	io->s.pad = 0;
+	io->s.irr = 0;
+	io->irr_delivered = 0;
+	for_each_set_bit(pin, &irr, IOAPIC_PINS)
+		ioapic_set_irq(kvm, pin, true);
+	spin_unlock(&io->lock);
 }
 
 int rkvm_ioapic_create(struct rkvm *kvm)

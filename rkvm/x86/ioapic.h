@@ -15,6 +15,8 @@
 struct rkvm_ioapic {
 	spinlock_t lock;	/* the whole state; taken from any thread */
 	struct kvm_ioapic_state s;
+	/* edge pins whose asserted line was delivered (KVM's irr_delivered) */
+	u32 irr_delivered;
 };
 
 int rkvm_ioapic_create(struct rkvm *kvm);

@@ -22,6 +22,7 @@
 #include <asm/msr.h>
 
 #include "rkvm.h"
+#include "x86/cpuid.h"
 #include "x86/lapic.h"
 #include "x86/ioapic.h"
 
@@ -302,6 +303,39 @@ static u32 timer_mode(struct rkvm_lapic *a)
 	return lreg(a, APIC_LVTT) & APIC_LVT_TIMER_MASK;
 }
 
+/* The length of a period of the count in TMICT (periodic mode's floor). */
+static u64 apic_period_ns(struct rkvm_lapic *a)
+{
+	u64 ns = (u64)lreg(a, APIC_TMICT) * apic_divide(a);
+
+	return max_t(u64, ns, LAPIC_MIN_PERIOD_NS);
+}
+
+/*
+ * The LVT timer's mode changes to @mode (KVM's apic_update_lvtt()): into or
+ * out of TSC-deadline mode the timer is disarmed and TMICT cleared; between
+ * one-shot and periodic a running count goes on and only its end changes
+ * (reload or stop).
+ */
+static void apic_timer_mode_change(struct rkvm_lapic *a, u32 mode)
+{
+	u32 old = timer_mode(a);
+
+	if (mode == old)
+		return;
+	if (mode == APIC_LVT_TIMER_TSCDEADLINE ||
+	    old == APIC_LVT_TIMER_TSCDEADLINE) {
+		hrtimer_cancel(&a->timer);
+		a->timer_period_ns = 0;
+		a->tsc_deadline = 0;
+		lset(a, APIC_TMICT, 0);
+		return;
+	}
+	WRITE_ONCE(a->timer_period_ns,
+		   mode == APIC_LVT_TIMER_PERIODIC && lreg(a, APIC_TMICT) ?
+		   apic_period_ns(a) : 0);
+}
+
 /* Expiry: set the LVT's vector pending (hard-irq context). */
 void rkvm_lapic_timer_deliver(struct rkvm_vcpu *vcpu)
 {
@@ -316,28 +350,36 @@ void rkvm_lapic_timer_deliver(struct rkvm_vcpu *vcpu)
 static enum hrtimer_restart apic_timer_fn(struct hrtimer *t)
 {
 	struct rkvm_lapic *a = container_of(t, struct rkvm_lapic, timer);
+	u64 period = READ_ONCE(a->timer_period_ns);
 
 	rkvm_lapic_timer_deliver(a->vcpu);
-	if (a->timer_period_ns) {
-		hrtimer_add_expires_ns(t, a->timer_period_ns);
+	if (period) {
+		hrtimer_add_expires_ns(t, period);
 		return HRTIMER_RESTART;
 	}
 	a->tsc_deadline = 0;
 	return HRTIMER_NORESTART;
 }
 
-static void apic_timer_start(struct rkvm_lapic *a)
+/*
+ * Arm the one-shot or periodic count of TMICT with its first expiry
+ * @first counts from now (TMICT itself, or a restored TMCCT).
+ */
+static void apic_timer_arm(struct rkvm_lapic *a, u64 first)
 {
-	u64 count = lreg(a, APIC_TMICT);
 	u64 ns;
 
 	hrtimer_cancel(&a->timer);
 	a->timer_period_ns = 0;
-	if (!count || timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
+	if (!lreg(a, APIC_TMICT) || !first ||
+	    timer_mode(a) == APIC_LVT_TIMER_TSCDEADLINE)
 		return;
-	ns = count * apic_divide(a);	/* 1 GHz APIC bus, as KVM's */
-	if (timer_mode(a) == APIC_LVT_TIMER_PERIODIC)
-		a->timer_period_ns = ns = max_t(u64, ns, LAPIC_MIN_PERIOD_NS);
+	ns = first * apic_divide(a);	/* 1 GHz APIC bus, as KVM's */
+	if (timer_mode(a) == APIC_LVT_TIMER_PERIODIC) {
+		a->timer_period_ns = apic_period_ns(a);
+		if (first == lreg(a, APIC_TMICT))
+			ns = a->timer_period_ns;
+	}
 	a->timer_start = ktime_get();
 	hrtimer_start(&a->timer, ktime_add_ns(a->timer_start, ns),
 		      HRTIMER_MODE_ABS);
@@ -383,6 +425,11 @@ void rkvm_lapic_set_tscdeadline(struct rkvm_vcpu *vcpu, u64 data)
 	if (data > now && tsc_khz)
 		ns = mul_u64_u32_div(data - now, 1000000, tsc_khz);
 	hrtimer_start(&a->timer, ktime_add_ns(ktime_get(), ns), HRTIMER_MODE_ABS);
+}
+
+static void apic_timer_start(struct rkvm_lapic *a)
+{
+	apic_timer_arm(a, lreg(a, APIC_TMICT));
 }
 
 /* ---- registers ---- */
@@ -467,10 +514,10 @@ static int apic_write(struct rkvm_vcpu *vcpu, u32 off, u32 val)
 		lset(a, APIC_ICR2, val & 0xff000000);
 		break;
 	case APIC_LVTT:
-		if ((val & APIC_LVT_TIMER_MASK) != timer_mode(a)) {
-			hrtimer_cancel(&a->timer);
-			a->tsc_deadline = 0;
-		}
+		/* the mode exists only if CPUID offers it (as KVM's mask) */
+		if (!rkvm_guest_has(vcpu, RKVM_F_TSC_DEADLINE))
+			val &= ~APIC_LVT_TIMER_TSCDEADLINE;
+		apic_timer_mode_change(a, val & APIC_LVT_TIMER_MASK);
 		fallthrough;
 	case APIC_LVTTHMR:
 	case APIC_LVTPC:
@@ -667,6 +714,7 @@ int rkvm_get_lapic(struct rkvm_vcpu *vcpu, struct kvm_lapic_state *s)
 int rkvm_set_lapic(struct rkvm_vcpu *vcpu, const struct kvm_lapic_state *s)
 {
 	struct rkvm_lapic *a = vcpu->lapic;
+	u32 left;
 
 	if (!a)
 		return -EINVAL;
@@ -675,7 +723,17 @@ int rkvm_set_lapic(struct rkvm_vcpu *vcpu, const struct kvm_lapic_state *s)
 	lset(a, APIC_LVR, LAPIC_VERSION);
 	if (x2apic_mode(vcpu))
 		apic_set_x2apic_ids(vcpu);
-	apic_timer_start(a);
+	/*
+	 * The count goes on from the saved TMCCT, as KVM's (a count above
+	 * TMICT starts a full one). A periodic count at 0 reloads; a
+	 * one-shot at 0 has expired and stays so (KVM 6.1 fires it again).
+	 */
+	left = lreg(a, APIC_TMCCT);
+	lset(a, APIC_TMCCT, 0);
+	if (left > lreg(a, APIC_TMICT) ||
+	    (!left && timer_mode(a) == APIC_LVT_TIMER_PERIODIC))
+		left = lreg(a, APIC_TMICT);
+	apic_timer_arm(a, left);
 	set_bit(RKVM_REQ_EVENT, &vcpu->requests);
 	return 0;
 }

@@ -161,13 +161,28 @@ static void pic_write_cmd(struct kvm_pic_state *c, u8 val)
 	int irq;
 
 	if (val & 0x10) {			/* ICW1 */
-		u8 elcr = c->elcr, mask = c->elcr_mask;
+		/*
+		 * KVM's kvm_pic_reset(): edge detection, IMR, priorities,
+		 * special mask and the register select are reset, ICW4's
+		 * modes too without an ICW4; a held level-triggered request
+		 * stays (the 8259 samples level inputs all the time), and so
+		 * do the base, the ISR but for edge requests, and the ELCR.
+		 */
+		u8 edge = c->irr & ~c->elcr;
 
-		memset(c, 0, sizeof(*c));
-		c->elcr = elcr;
-		c->elcr_mask = mask;
-		c->init_state = 1;
 		c->init4 = val & 1;
+		c->last_irr = 0;
+		c->irr &= c->elcr;
+		c->isr &= ~edge;
+		c->imr = 0;
+		c->priority_add = 0;
+		c->special_mask = 0;
+		c->read_reg_select = 0;
+		if (!c->init4) {
+			c->special_fully_nested_mode = 0;
+			c->auto_eoi = 0;
+		}
+		c->init_state = 1;
 	} else if (val & 0x08) {		/* OCW3 */
 		if (val & 0x04)
 			c->poll = 1;

@@ -48,12 +48,15 @@ static u16 pit_count(const struct kvm_pit_channel_state *c)
 	u32 n = pit_reload(c);
 
 	switch (c->mode) {
-	case 2:
-		return n - (d % n);
+	case 0:
+	case 1:
+	case 4:
+	case 5:
+		return (n - d) & 0xffff;
 	case 3:	/* square wave: counts down by two, twice per period */
 		return n - ((2 * d) % n);
-	default:
-		return (n - d) & 0xffff;
+	default:	/* 2, and 0xff before programming (KVM's default) */
+		return n - (d % n);
 	}
 }
 
@@ -97,19 +100,29 @@ static enum hrtimer_restart pit_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
-/* A count was written (or the state restored): start counting now. */
+/*
+ * A count was written (or the state restored): start counting now. As
+ * KVM's pit_load_count(), a count of 0 is kept as 0x10000, and channel 0
+ * raises IRQ 0 once in modes 0, 1 and 4, every period in modes 2 and 3,
+ * never otherwise (mode 5, or 0xff: not programmed since the reset).
+ */
 static void pit_load(struct rkvm_pit *pit, int ch)
 {
 	struct kvm_pit_channel_state *c = &pit->s.channels[ch];
 	u64 ns;
 
+	if (!c->count)
+		c->count = 0x10000;
 	c->count_load_time = ktime_get();
 	if (ch != 0)
 		return;
 	hrtimer_cancel(&pit->timer);
+	pit->period_ns = 0;
+	if (c->mode > 4)
+		return;
 	ns = div_u64((u64)pit_reload(c) * NSEC_PER_SEC, PIT_HZ);
-	pit->period_ns = (c->mode == 2 || c->mode == 3) ?
-			 max_t(u64, ns, 50000) : 0;	/* a floor, as KVM's */
+	if (c->mode == 2 || c->mode == 3)
+		pit->period_ns = ns = max_t(u64, ns, 50000);	/* a floor */
 	hrtimer_start(&pit->timer, ktime_add_ns(c->count_load_time, ns),
 		      HRTIMER_MODE_ABS);
 }
@@ -273,8 +286,11 @@ int rkvm_pit_create(struct rkvm *kvm, const struct kvm_pit_config *cfg)
 	hrtimer_init(&pit->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	pit->timer.function = pit_timer_fn;
 	INIT_WORK(&pit->irq0, pit_irq0_work);
+	/* KVM's kvm_pit_reset(): mode 0xff until programmed, count 0x10000 */
 	for (i = 0; i < 3; i++) {
 		pit->s.channels[i].gate = i != 2;
+		pit->s.channels[i].mode = 0xff;
+		pit->s.channels[i].count = 0x10000;
 		pit->s.channels[i].count_load_time = ktime_get();
 	}
 	mutex_lock(&kvm->lock);

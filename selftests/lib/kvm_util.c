@@ -6,13 +6,16 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <time.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "kvm_util.h"
 
@@ -555,4 +558,142 @@ void assert_msrs_listed(const struct kvm_msr_list *l, const uint32_t *want,
 		TEST_ASSERT(j < l->nmsrs, "MSR 0x%x is not in the list",
 			    want[i]);
 	}
+}
+
+/*
+ * The common interrupt handler (see kvm_util.h); the absolute addresses
+ * are IRQ_DATA_GPA's fields. Entered from a stub with the vector pushed.
+ */
+GUEST_CODE(g_irq_common, ".code32",
+	"push %eax\n"
+	"push %ebx\n"
+	"push %ecx\n"
+	"push %edx\n"
+	"mov 0xfee00020, %ebx\n"	/* APIC ID */
+	"shr $24, %ebx\n"
+	"and $3, %ebx\n"
+	"rdtsc\n"
+	"mov %eax, 0xe020(,%ebx,8)\n"
+	"mov %edx, 0xe024(,%ebx,8)\n"
+	"mov 16(%esp), %eax\n"		/* the vector */
+	"mov %eax, %ecx\n"
+	"shl $4, %ecx\n"
+	"lock incl 0xd000(%ecx,%ebx,4)\n"
+	"lock incl 0xe000(,%ebx,4)\n"
+	"bt %eax, 0xe040\n"
+	"jnc 1f\n"
+	"out %al, $0x11\n"
+	"1: movl $0, 0xfee000b0\n"	/* EOI */
+	"pop %edx\n"
+	"pop %ecx\n"
+	"pop %ebx\n"
+	"pop %eax\n"
+	"add $4, %esp\n"
+	"iret\n");
+
+void vcpu_setup_irq_counting(struct kvm_vcpu *vcpu)
+{
+	uint8_t *stubs = gpa_to_hva(vcpu->vm, IRQ_STUBS_GPA);
+	int v;
+
+	for (v = 0; v < 256; v++) {
+		uint8_t *p = stubs + v * 16;
+		int32_t rel = IRQ_HANDLER_GPA - (IRQ_STUBS_GPA + v * 16 + 10);
+
+		memset(p, 0xf4, 16);
+		if (v < 32) {
+			p[0] = 0xb0;			/* mov $v, %al */
+			p[1] = v;
+			p[2] = 0xe6;			/* out %al, $port */
+			p[3] = IRQ_EXCEPTION_PORT;
+			p[4] = 0xfa;			/* cli; hlt */
+			continue;
+		}
+		p[0] = 0x68;				/* push $v */
+		memcpy(p + 1, &(uint32_t){ v }, 4);
+		p[5] = 0xe9;				/* jmp handler */
+		memcpy(p + 6, &rel, 4);
+	}
+	vm_load_code(vcpu->vm, IRQ_HANDLER_GPA, g_irq_common);
+	vcpu_write_idt32(vcpu, IRQ_STUBS_GPA, 16);
+}
+
+struct irq_counters *irq_counters(struct kvm_vm *vm)
+{
+	return gpa_to_hva(vm, IRQ_DATA_GPA);
+}
+
+static __thread struct kvm_run *timed_run;
+
+static void run_timer_signal(int sig)
+{
+	(void)sig;
+	if (timed_run)
+		timed_run->immediate_exit = 1;
+}
+
+bool vcpu_run_timeout(struct kvm_vcpu *vcpu, unsigned int ms)
+{
+	struct sigevent sev = {
+		.sigev_notify = SIGEV_THREAD_ID,
+		.sigev_signo = SIGUSR1,
+	};
+	struct itimerspec its = {
+		.it_value = { ms / 1000, (ms % 1000) * 1000000L },
+	};
+	struct sigaction sa = { .sa_handler = run_timer_signal };
+	int r, err;
+	timer_t t;
+
+	/* no SA_RESTART: the signal makes KVM_RUN return EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+	sev._sigev_un._tid = gettid();	/* sigev_notify_thread_id */
+	vcpu->run->immediate_exit = 0;
+	timed_run = vcpu->run;
+	TEST_ASSERT(timer_create(CLOCK_MONOTONIC, &sev, &t) == 0,
+		    "timer_create: %s", strerror(errno));
+	TEST_ASSERT(timer_settime(t, 0, &its, NULL) == 0, "timer_settime: %s",
+		    strerror(errno));
+	do {
+		r = ioctl(vcpu->fd, KVM_RUN, 0);
+		err = errno;
+	} while (r < 0 && err == EAGAIN);
+	timer_delete(t);
+	timed_run = NULL;
+	vcpu->run->immediate_exit = 0;
+	if (r < 0 && err == EINTR)
+		return false;
+	TEST_ASSERT(r == 0, "KVM_RUN: expected success, got %s",
+		    errno_name(err));
+	return true;
+}
+
+void vcpu_complete_io(struct kvm_vcpu *vcpu)
+{
+	int r;
+
+	vcpu->run->immediate_exit = 1;
+	r = ioctl(vcpu->fd, KVM_RUN, 0);
+	vcpu->run->immediate_exit = 0;
+	TEST_ASSERT(r == -1 && errno == EINTR,
+		    "KVM_RUN with immediate_exit: %d (%s), expected EINTR", r,
+		    errno_name(errno));
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t tsc_per_ms(void)
+{
+	uint64_t t0 = mono_ns(), c0 = __rdtsc(), t1, c1;
+
+	usleep(100000);
+	t1 = mono_ns();
+	c1 = __rdtsc();
+	return (c1 - c0) * 1000000 / (t1 - t0);
 }

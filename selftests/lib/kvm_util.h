@@ -231,6 +231,57 @@ void vm_write_gdt(struct kvm_vm *vm);
 void vcpu_write_idt32(struct kvm_vcpu *vcpu, uint32_t handler_gpa,
 		      uint32_t stride);
 
+/* ---- counting interrupts in 32-bit guests -------------------------------- */
+
+/*
+ * vcpu_setup_irq_counting() points the vCPU's 32-bit IDT (IDT_GPA) at 256
+ * stubs. A stub for vectors 0-31 (exceptions) reports the vector on
+ * IRQ_EXCEPTION_PORT and halts. Every other stub pushes its vector and runs
+ * one common handler, which (with the APIC ID read from the xAPIC page, IDs
+ * 0-3) increments count[vector][id] and total[id] (locked), keeps the TSC in
+ * tsc[id], reports the vector with an OUT to IRQ_NOTIFY_PORT if its bit is
+ * set in notify[], writes the local APIC's EOI register and returns with
+ * IRET. The code uses the guest memory from IRQ_STUBS_GPA to 0xefff.
+ */
+#define IRQ_STUBS_GPA		0xb000UL	/* 256 stubs, 16 bytes each */
+#define IRQ_HANDLER_GPA		0xc000UL	/* the common handler */
+#define IRQ_DATA_GPA		0xd000UL	/* struct irq_counters */
+#define IRQ_NOTIFY_PORT		0x11
+#define IRQ_EXCEPTION_PORT	0x13
+
+struct irq_counters {
+	uint32_t count[256][4];	/* 0xd000 */
+	uint32_t total[4];	/* 0xe000 */
+	uint32_t pad[4];
+	uint64_t tsc[4];	/* 0xe020 */
+	uint32_t notify[8];	/* 0xe040: bitmap of vectors reported */
+};
+
+void vcpu_setup_irq_counting(struct kvm_vcpu *vcpu);
+struct irq_counters *irq_counters(struct kvm_vm *vm);
+/* A counter another thread's guest may be changing. */
+#define READ_COUNTER(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
+
+/* ---- running with a time limit ------------------------------------------- */
+
+/*
+ * KVM_RUN until an exit, retrying EAGAIN (KVM returns it once an AP in
+ * wait-for-SIPI is woken). Returns false when @ms passed first: a timer
+ * signal to this thread made KVM_RUN return EINTR (KVM_EXIT_INTR), which
+ * leaves the vCPU in a consistent state (a halted vCPU stays halted).
+ */
+bool vcpu_run_timeout(struct kvm_vcpu *vcpu, unsigned int ms);
+/*
+ * Complete the exit KVM_RUN last returned (an OUT, say) without running
+ * the guest any further: KVM_RUN with immediate_exit, as api.rst asks
+ * before userspace saves the vCPU's state.
+ */
+void vcpu_complete_io(struct kvm_vcpu *vcpu);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t mono_ns(void);
+/* Host TSC ticks per millisecond over 100 ms (a guest's TSC runs so). */
+uint64_t tsc_per_ms(void);
+
 /* Shorthand: VM with GUEST_MEM_SIZE of memory, vCPU 0, @code at CODE_GPA. */
 struct kvm_vcpu *vm_with_real_guest(const void *code, size_t len);
 #define real_guest(name)	vm_with_real_guest(name, GUEST_CODE_SIZE(name))
