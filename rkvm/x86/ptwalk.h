@@ -2,7 +2,9 @@
 /*
  * Pure logic: translate a guest linear address through
  * the guest's own page tables (none, 32-bit, PAE, 4-level), with the
- * permission checks of SDM Vol. 3 4.6 and the page-fault error code. Page
+ * permission checks of SDM Vol. 3 4.6, the reserved-bit checks of 4.3-4.5
+ * (a present entry with a reserved bit set faults with P|RSVD at the level
+ * where it is found) and the page-fault error code. Page
  * table entries are read through a callback, so the host test tier runs
  * the very same walker over tables it builds in an array.
  */
@@ -37,6 +39,34 @@ struct rkvm_walk_ctx {
 	void *opaque;
 };
 
+/*
+ * Does the present entry @e of @size bytes at @level, a leaf (page) or
+ * not, set a reserved bit? 32-bit paging: only a 4 MiB page has them (bit
+ * 21, and PSE-36 address bits at or above MAXPHYADDR). PAE and 4-level:
+ * address bits 51:MAXPHYADDR, XD without EFER.NXE, PS in a PML4E, and the
+ * low address bits of a 2 MiB (20:13) or 1 GiB (29:13) page.
+ */
+static inline int rkvm_ptw_rsvd(const struct rkvm_walk_ctx *c, int size,
+				int level, unsigned long long e, int leaf)
+{
+	unsigned long long rsvd;
+
+	if (size == 4)
+		return leaf && level == 2 &&
+		       ((e & (1ull << 21)) ||
+			((((e >> 13) & 0xffull) << 32) & ~c->maxphy_mask));
+	if (level == 4 && (e & PTW_PS))
+		return 1;
+	rsvd = 0x000fffffffffffffull & ~c->maxphy_mask & ~0xfffull;
+	if (!c->nxe)
+		rsvd |= PTW_NX;
+	if (leaf && level == 2)
+		rsvd |= 0x1fe000ull;
+	else if (leaf && level == 3)
+		rsvd |= 0x3fffe000ull;
+	return !!(e & rsvd);
+}
+
 #define PTW_WRITE	1
 #define PTW_USER	2
 #define PTW_FETCH	4
@@ -50,7 +80,7 @@ static inline int rkvm_ptwalk(const struct rkvm_walk_ctx *c,
 			      unsigned long long *gpa, unsigned int *err)
 {
 	unsigned long long e = 0, table, addr_mask = c->maxphy_mask;
-	int levels, level, size = 8, writable = 1, user = 1, nx = 0;
+	int levels, level, size = 8, writable = 1, user = 1, nx = 0, leaf;
 	/* I/D is reported for fetches only where NX exists: PAE/4-level + NXE */
 	unsigned int acc_err = ((access & PTW_WRITE) ? PFERR_W : 0) |
 			       ((access & PTW_USER) ? PFERR_U : 0) |
@@ -89,12 +119,15 @@ static inline int rkvm_ptwalk(const struct rkvm_walk_ctx *c,
 			return -1;
 		if (!(e & PTW_P))
 			goto fault;
+		leaf = level == 1 || ((e & PTW_PS) &&
+				      (size == 8 ? level <= 3 : c->pse));
+		if (rkvm_ptw_rsvd(c, size, level, e, leaf))
+			goto rsvd;
 		writable &= !!(e & PTW_RW);
 		user &= !!(e & PTW_US);
 		if (size == 8 && c->nxe)
 			nx |= !!(e & PTW_NX);
-		if (level > 1 && (e & PTW_PS) &&
-		    (size == 8 ? level <= 3 : c->pse)) {
+		if (leaf && level > 1) {
 			unsigned long long pmask = (1ull << shift) - 1;
 			unsigned long long base;
 
@@ -121,6 +154,9 @@ check:
 	return 0;
 prot:
 	*err = acc_err | PFERR_P;
+	return 1;
+rsvd:
+	*err = acc_err | PFERR_P | PFERR_RSVD;
 	return 1;
 
 fault:

@@ -176,12 +176,14 @@ static void paging_pae(void)
 	T_GPA(&c, 0x1000412345ull, 0, 0x400612345ull);	/* 32-bit linear */
 	t_end();
 
-	t_begin("ptwalk: PAE: not present PDPTE/PDE/PTE, NX with EFER.NXE, WP");
+	t_begin("ptwalk: PAE: not present PDPTE/PDE/PTE, NX with EFER.NXE (reserved without), WP");
 	T_PF(&c, 0x40000000, 0, 0);
 	T_PF(&c, 0x40000000, U | W, PFERR_U | PFERR_W);
 	T_PF(&c, 0x00a00000, 0, 0);			/* PDE 5 absent */
 	T_PF(&c, 0x00202000, W, PFERR_W);		/* PTE 2 absent */
-	T_GPA(&c, 0x00603000, F, 0x5000);		/* NXE off: no NX */
+	/* NXE off: XD is a reserved bit (SDM 4.4.2), no I/D in the code */
+	T_PF(&c, 0x00603000, F, PFERR_P | PFERR_RSVD);
+	T_PF(&c, 0x00603000, 0, PFERR_P | PFERR_RSVD);
 	c.nxe = 1;
 	T_GPA(&c, 0x00603000, 0, 0x5000);
 	T_PF(&c, 0x00603000, F, PFERR_P | PFERR_I);
@@ -227,8 +229,10 @@ static void paging_4level(void)
 	T_GPA(&c, GVA(1, 1, 2, 0, 0x1abcd), W | U, 0x20001abcdull);
 	T_GPA(&c, 0xffff800000000000ull | GVA(0, 1, 1, 3, 0x10), 0,
 	      0xabcdef010ull);
-	/* NX is not an address bit */
+	/* NX (with EFER.NXE) is not an address bit */
+	c.nxe = 1;
 	T_GPA(&c, GVA(1, 1, 1, 5, 0x10), 0, 0xff00000010ull);
+	c.nxe = 0;
 	t_end();
 
 	t_begin("ptwalk: 4-level: not present at each level, error codes");
@@ -244,7 +248,8 @@ static void paging_4level(void)
 	T_PF(&c, GVA(4, 1, 1, 3, 0), W | U, PFERR_P | PFERR_W | PFERR_U);
 	T_GPA(&c, GVA(5, 0, 1, 3, 0), W, 0xabcdef000ull);
 	T_PF(&c, GVA(5, 0, 1, 3, 0), U, PFERR_P | PFERR_U);
-	T_GPA(&c, GVA(3, 1, 1, 3, 0), F, 0xabcdef000ull);	/* NXE off */
+	/* NXE off: the PML4E's XD is reserved */
+	T_PF(&c, GVA(3, 1, 1, 3, 0), F, PFERR_P | PFERR_RSVD);
 	c.nxe = 1;
 	c.wp = 1;
 	T_PF(&c, GVA(4, 1, 1, 3, 0), W, PFERR_P | PFERR_W);
@@ -257,12 +262,71 @@ static void paging_4level(void)
 			 &(unsigned int){0}), -1);
 	t_end();
 
-	t_begin("ptwalk: 4-level: reserved bits give #PF with RSVD (PS in a PML4E, NX without EFER.NXE)");
+	t_begin("ptwalk: 4-level: reserved bits give #PF with RSVD (PS in a PML4E, NX without EFER.NXE, address bits, large-page low bits)");
 	set64(l4, 7, l3 | P | RW | US | PS);
 	c.nxe = 0;
 	T_PF(&c, GVA(7, 1, 1, 3, 0), 0, PFERR_P | PFERR_RSVD);
 	T_PF(&c, GVA(3, 1, 1, 3, 0), 0, PFERR_P | PFERR_RSVD);
-	t_end_todo("known gap: ptwalk.h checks no reserved bits (PFERR_RSVD is never produced)");
+	/* with U and W in the code; before any permission check */
+	T_PF(&c, GVA(3, 1, 1, 3, 0), W | U, PFERR_P | PFERR_RSVD | PFERR_W |
+	     PFERR_U);
+	/* an address bit at MAXPHYADDR (40) in a table pointer */
+	set64(l4, 8, (l3 | (1ull << 40)) | P | RW | US);
+	T_PF(&c, GVA(8, 1, 1, 3, 0), 0, PFERR_P | PFERR_RSVD);
+	/* bit 51 still is one; 52 and up are ignored */
+	set64(l4, 8, (l3 | (1ull << 51)) | P | RW | US);
+	T_PF(&c, GVA(8, 1, 1, 3, 0), 0, PFERR_P | PFERR_RSVD);
+	set64(l4, 8, (l3 | (1ull << 52) | (1ull << 62)) | P | RW | US);
+	T_GPA(&c, GVA(8, 1, 1, 3, 0), 0, 0xabcdef000ull);
+	/* a 2 MiB page with bit 13 set, a 1 GiB page with bit 20 set */
+	set64(l2, 4, 0x200000000ull | (1ull << 13) | P | RW | US | PS);
+	T_PF(&c, GVA(1, 1, 4, 0, 0), 0, PFERR_P | PFERR_RSVD);
+	set64(l3, 4, 0x140000000ull | (1ull << 20) | P | RW | US | PS);
+	T_PF(&c, GVA(1, 4, 0, 0, 0), 0, PFERR_P | PFERR_RSVD);
+	/* bit 12 of a large page is PAT, not reserved */
+	set64(l2, 4, 0x200000000ull | (1ull << 12) | P | RW | US | PS);
+	T_GPA(&c, GVA(1, 1, 4, 0, 0x123), 0, 0x200000123ull);
+	/* a reserved bit above a not-present entry wins */
+	set64(l4, 8, (l3b | (1ull << 45)) | P | RW | US);
+	T_PF(&c, GVA(8, 7, 0, 0, 0), 0, PFERR_P | PFERR_RSVD);
+	t_end();
+}
+
+/* 32-bit and PAE paging's reserved bits */
+static void reserved_32_pae(void)
+{
+	struct rkvm_walk_ctx c = ctx(PAGING_32, 0x1000);
+
+	memset(mem, 0, sizeof(mem));
+	t_begin("ptwalk: 32-bit and PAE paging: reserved bits of 4 MiB and 2 MiB pages and PAE entries");
+	c.pse = 1;
+	/* 4 MiB page: bit 21 is reserved */
+	set32(0x1000, 1, 0x00400000 | (1u << 21) | P | RW | US | PS);
+	T_PF(&c, 0x00400000, 0, PFERR_P | PFERR_RSVD);
+	/* PSE-36 bits 39:32 at or above MAXPHYADDR (36 here) */
+	c.maxphy_mask = (1ull << 36) - 1;
+	set32(0x1000, 2, 0x00800000 | (0x10 << 13) | P | RW | US | PS);
+	T_PF(&c, 0x00800000, 0, PFERR_P | PFERR_RSVD);
+	set32(0x1000, 2, 0x00800000 | (0x0f << 13) | P | RW | US | PS);
+	T_GPA(&c, 0x00800010, 0, 0xf00800010ull);
+	/* PSE off: PS means nothing in a PDE, and bit 21 is an address bit */
+	c.pse = 0;
+	set32(0x1000, 3, 0x2000 | P | RW | US | PS);
+	set32(0x2000, 0, 0x9000 | P | RW | US);
+	T_GPA(&c, 0x00c00000, 0, 0x9000);
+
+	c = ctx(PAGING_PAE, 0);
+	c.pdptr[0] = 0x3000 | P;
+	set64(0x3000, 0, 0x200000 | (1ull << 13) | P | RW | US | PS);
+	T_PF(&c, 0x00000000, 0, PFERR_P | PFERR_RSVD);
+	set64(0x3000, 1, 0x4000 | (1ull << 44) | P | RW | US);
+	T_PF(&c, 0x00200000, 0, PFERR_P | PFERR_RSVD);
+	set64(0x3000, 2, 0x4000 | P | RW | US);
+	set64(0x4000, 0, 0x5000 | PTW_NX | P | RW | US);
+	T_PF(&c, 0x00400000, 0, PFERR_P | PFERR_RSVD);	/* NXE off */
+	c.nxe = 1;
+	T_GPA(&c, 0x00400000, 0, 0x5000);
+	t_end();
 }
 
 static unsigned long long rng = 0xa4093822299f31d0ull;
@@ -286,12 +350,11 @@ static void random_perms(void)
 	memset(mem, 0, sizeof(mem));
 	for (i = 0; i < 4000; i++) {
 		unsigned long long f[4];
-		int present = 1, w = 1, u = 1, nx = 0;
+		int w = 1, u = 1, nx = 0;
 
 		for (lv = 0; lv < 4; lv++) {
 			f[lv] = (rnd() % 8 ? P : 0) | (rnd() % 3 ? RW : 0) |
 				(rnd() % 3 ? US : 0) | (rnd() % 4 ? 0 : NX);
-			present &= !!(f[lv] & P);
 			w &= !!(f[lv] & RW);
 			u &= !!(f[lv] & US);
 			nx |= !!(f[lv] & NX);
@@ -306,10 +369,21 @@ static void random_perms(void)
 			unsigned int want = (write ? PFERR_W : 0) |
 					    (user ? PFERR_U : 0) |
 					    (fetch && c.nxe ? PFERR_I : 0);
-			int fault = 0;
+			int fault = 0, stop = 0;
 
-			if (!present) {
+			/* top down: not present, or XD set without NXE */
+			for (lv = 0; lv < 4 && !stop; lv++) {
+				if (!(f[lv] & P))
+					stop = 1;
+				else if ((f[lv] & NX) && !c.nxe)
+					stop = 2;
+			}
+			if (stop == 1) {
 				T_PF(&c, 0x567, a, want);
+				continue;
+			}
+			if (stop == 2) {
+				T_PF(&c, 0x567, a, want | PFERR_P | PFERR_RSVD);
 				continue;
 			}
 			if (user && !u)
@@ -333,5 +407,6 @@ void test_ptwalk(void)
 	paging32();
 	paging_pae();
 	paging_4level();
+	reserved_32_pae();
 	random_perms();
 }
