@@ -118,6 +118,13 @@ cut -f1 "$RUN/tests.tsv" | sort | while read -r t; do
 	}' "$R"
 done
 echo
+echo "## Notes"
+echo
+echo "What we found out about individual results (\`tools/conformance/notes.conf\`):"
+echo
+awk -F'|' '!/^#/ && NF >= 2 { t = $1; gsub(/^ +| +$/, "", t); n = substr($0, index($0, "|") + 1); gsub(/^ +| +$/, "", n); if (t != "") print "* `" t "`: " n }' \
+	"$here/notes.conf"
+echo
 echo "## kvm_intel: reasons for what did not pass"
 echo
 echo "| test | kvm_intel | reason |"
