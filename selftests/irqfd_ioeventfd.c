@@ -152,10 +152,29 @@ static void round_trips(bool mmio)
 
 	t0 = mono_ns();
 	do {
-		TEST_ASSERT(vcpu_run_timeout(vcpu, RUN_LIMIT_MS),
-			    "the guest did not finish in %d ms: %u interrupts, %llu doorbells",
-			    RUN_LIMIT_MS, irq_counters(vm)->total[0],
-			    (unsigned long long)f.doorbells);
+		if (!vcpu_run_timeout(vcpu, RUN_LIMIT_MS)) {
+			struct kvm_lapic_state la;
+			struct kvm_mp_state mp;
+			struct kvm_vcpu_events ev;
+			struct kvm_regs regs;
+			uint32_t *r = (uint32_t *)la.regs;
+			int w = vector / 32, b = vector % 32;
+
+			/* where the interrupt is: IRR, ISR, or nowhere */
+			EXPECT_OK(ioctl(vcpu->fd, KVM_GET_LAPIC, &la));
+			EXPECT_OK(ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp));
+			EXPECT_OK(ioctl(vcpu->fd, KVM_GET_VCPU_EVENTS, &ev));
+			vcpu_get_regs(vcpu, &regs);
+			TEST_ASSERT(0, "the guest did not finish in %d ms: %u interrupts, %llu doorbells; vector 0x%x IRR %u ISR %u, mp_state %u, rip 0x%llx rflags 0x%llx, event injected %u nr 0x%x shadow %u",
+				  RUN_LIMIT_MS, irq_counters(vm)->total[0],
+				  (unsigned long long)f.doorbells, vector,
+				  (r[(0x200 + w * 0x10) / 4] >> b) & 1,
+				  (r[(0x100 + w * 0x10) / 4] >> b) & 1,
+				  mp.mp_state, (unsigned long long)regs.rip,
+				  (unsigned long long)regs.rflags,
+				  ev.interrupt.injected, ev.interrupt.nr,
+				  ev.interrupt.shadow);
+		}
 		runs++;
 	} while (vcpu->run->exit_reason == KVM_EXIT_INTR && runs < 100);
 	t1 = mono_ns();
@@ -187,6 +206,7 @@ static void round_trips(bool mmio)
 
 static void port_pin(void)
 {
+	test_rkvm_known_bug("open rkvm bug: in about 1 run in 10 on 2 CPUs the vCPU stops making progress (RIP frozen right after an in-kernel exit, or halted with the vector pending and IF set); docs/selftests.md");
 	round_trips(false);
 }
 
