@@ -194,23 +194,6 @@ static void irq_line(struct kvm_vm *vm, int gsi, int level)
 	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
 }
 
-/* A VM with an irqchip and a 32-bit vCPU 0 counting its interrupts. */
-static struct kvm_vcpu *pm32_guest(const void *code, size_t len)
-{
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu;
-
-	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	vcpu_set_supported_cpuid(vcpu);
-	vm_load(vm, CODE_GPA, code, len);
-	memset(gpa_to_hva(vm, PARAMS_GPA), 0, 0x1000);
-	vcpu_setup_pm32(vcpu, CODE_GPA, false);
-	memset(irq_counters(vm), 0, sizeof(struct irq_counters));
-	vcpu_setup_irq_counting(vcpu);
-	return vcpu;
-}
-
 static void notify_vector(struct kvm_vm *vm, int vector)
 {
 	irq_counters(vm)->notify[vector / 32] |= 1u << (vector % 32);
@@ -410,7 +393,7 @@ GUEST_CODE(g_ioapic, ".code32",
 
 static void ioapic_state(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_ioapic, GUEST_CODE_SIZE(g_ioapic));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_ioapic, GUEST_CODE_SIZE(g_ioapic));
 	struct kvm_ioapic_state *io;
 	struct irq_counters *c;
 	struct kvm_vm *vm;
@@ -514,7 +497,7 @@ GUEST_CODE(g_wait_one, ".code32",
  */
 static void ioapic_set_delivers(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_wait_one, GUEST_CODE_SIZE(g_wait_one));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_wait_one, GUEST_CODE_SIZE(g_wait_one));
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
 	struct kvm_ioapic_state *io = &chip.chip.ioapic;
 	struct kvm_lapic_state l;
@@ -570,7 +553,7 @@ GUEST_CODE(g_periodic, ".code32",
 
 static void lapic_timer_runs(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_periodic,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_periodic,
 					   GUEST_CODE_SIZE(g_periodic));
 	struct saved s;
 	uint64_t t0, t1;
@@ -622,7 +605,7 @@ GUEST_CODE(g_oneshot, ".code32",
 
 static void lapic_timer_remaining(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_oneshot, GUEST_CODE_SIZE(g_oneshot));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_oneshot, GUEST_CODE_SIZE(g_oneshot));
 	struct kvm_lapic_state now;
 	uint64_t t0, t1, left;
 	struct saved s;
@@ -695,7 +678,7 @@ GUEST_CODE(g_pit, ".code32",
 
 static void pit_state(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_pit, GUEST_CODE_SIZE(g_pit));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_pit, GUEST_CODE_SIZE(g_pit));
 	struct kvm_pit_config cfg = { .flags = 0 };
 	struct kvm_pit_channel_state *ch;
 	struct saved s;
@@ -761,7 +744,7 @@ GUEST_CODE(g_pit_idle, ".code32",
 
 static void pit_unprogrammed(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_pit_idle,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_pit_idle,
 					   GUEST_CODE_SIZE(g_pit_idle));
 	struct kvm_pit_config cfg = { .flags = 0 };
 	struct saved s;
@@ -801,7 +784,7 @@ GUEST_CODE(g_halted, ".code32",
 
 static void halted_vcpu(void)
 {
-	struct kvm_vcpu *vcpu = pm32_guest(g_halted, GUEST_CODE_SIZE(g_halted));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_halted, GUEST_CODE_SIZE(g_halted));
 	struct saved s;
 	uint32_t n;
 

@@ -90,28 +90,6 @@ static struct timer_params *params(struct kvm_vm *vm)
 	return gpa_to_hva(vm, PARAMS_GPA);
 }
 
-/* A VM with an in-kernel irqchip and one 32-bit vCPU counting interrupts. */
-static struct kvm_vcpu *timer_guest(const void *code, size_t len)
-{
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_vcpu *vcpu;
-
-	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	/*
-	 * As every VMM does: KVM 6.1 takes the LVT timer's mode bits from the
-	 * guest's CPUID (kvm_vcpu_after_set_cpuid()), and without any, the
-	 * timer is one-shot only.
-	 */
-	vcpu_set_supported_cpuid(vcpu);
-	vm_load(vm, CODE_GPA, code, len);
-	memset(gpa_to_hva(vm, PARAMS_GPA), 0, 0x1000);
-	memset(irq_counters(vm), 0, sizeof(struct irq_counters));
-	vcpu_setup_pm32(vcpu, CODE_GPA, false);
-	vcpu_setup_irq_counting(vcpu);
-	return vcpu;
-}
-
 /* KVM_RUN (bounded) and expect an OUT of @size bytes to @port. */
 static uint32_t run_out(struct kvm_vcpu *vcpu, uint16_t port, int size)
 {
@@ -184,7 +162,7 @@ GUEST_CODE(g_periodic, ".code32",
 
 static void lapic_periodic(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_periodic,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_periodic,
 					    GUEST_CODE_SIZE(g_periodic));
 	struct timer_params *p = params(vcpu->vm);
 	struct kvm_lapic_state s;
@@ -233,7 +211,7 @@ GUEST_CODE(g_oneshot, ".code32",
 
 static void lapic_oneshot(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_oneshot, GUEST_CODE_SIZE(g_oneshot));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_oneshot, GUEST_CODE_SIZE(g_oneshot));
 	struct timer_params *p = params(vcpu->vm);
 	struct kvm_lapic_state s;
 	uint64_t t0, t1;
@@ -311,7 +289,7 @@ GUEST_CODE(g_tmcct, ".code32",
 
 static void lapic_current_count(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_tmcct, GUEST_CODE_SIZE(g_tmcct));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_tmcct, GUEST_CODE_SIZE(g_tmcct));
 	struct timer_params *p = params(vcpu->vm);
 	struct kvm_lapic_state s;
 	uint32_t host;
@@ -370,7 +348,7 @@ GUEST_CODE(g_mask, ".code32",
 
 static void lapic_masked(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_mask, GUEST_CODE_SIZE(g_mask));
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_mask, GUEST_CODE_SIZE(g_mask));
 	struct timer_params *p = params(vcpu->vm);
 	struct kvm_lapic_state s, s2;
 	uint32_t c1, c2, c3;
@@ -508,7 +486,7 @@ static bool offer_tsc_deadline(struct kvm_vcpu *vcpu)
 
 static void tsc_deadline(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_deadline,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_deadline,
 					    GUEST_CODE_SIZE(g_deadline));
 	struct timer_params *p = params(vcpu->vm);
 	uint64_t per_ms, t0, t1;
@@ -568,7 +546,7 @@ GUEST_CODE(g_lvtt_gate, ".code32",
 
 static void tsc_deadline_needs_cpuid(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_lvtt_gate,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_lvtt_gate,
 					    GUEST_CODE_SIZE(g_lvtt_gate));
 	struct kvm_cpuid2 *c = kvm_get_supported_cpuid(vcpu->vm->kvm_fd);
 	struct timer_params *p = params(vcpu->vm);
@@ -618,7 +596,7 @@ GUEST_CODE(g_mode_switch, ".code32",
 
 static void lapic_mode_switch(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_mode_switch,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_mode_switch,
 					    GUEST_CODE_SIZE(g_mode_switch));
 	struct timer_params *p = params(vcpu->vm);
 	uint32_t c1, c2, c3;
@@ -775,7 +753,7 @@ GUEST_CODE(g_pit_ioapic, ".code32",
 
 static void pit_through_ioapic(void)
 {
-	struct kvm_vcpu *vcpu = timer_guest(g_pit_ioapic,
+	struct kvm_vcpu *vcpu = irqchip_counting_guest(g_pit_ioapic,
 					    GUEST_CODE_SIZE(g_pit_ioapic));
 	struct kvm_vm *vm = vcpu->vm;
 	struct kvm_pit_config cfg = { .flags = 0 };

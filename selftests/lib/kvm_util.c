@@ -697,3 +697,19 @@ uint64_t tsc_per_ms(void)
 	c1 = __rdtsc();
 	return (c1 - c0) * 1000000 / (t1 - t0);
 }
+
+struct kvm_vcpu *irqchip_counting_guest(const void *code, size_t len)
+{
+	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu;
+
+	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
+	vcpu = vcpu_create(vm, 0);
+	vcpu_set_supported_cpuid(vcpu);
+	vm_load(vm, CODE_GPA, code, len);
+	memset(gpa_to_hva(vm, DATA_GPA), 0, 0x1000);
+	memset(irq_counters(vm), 0, sizeof(struct irq_counters));
+	vcpu_setup_pm32(vcpu, CODE_GPA, false);
+	vcpu_setup_irq_counting(vcpu);
+	return vcpu;
+}

@@ -264,6 +264,12 @@ struct irq_counters {
 };
 
 void vcpu_setup_irq_counting(struct kvm_vcpu *vcpu);
+/*
+ * A VM with an in-kernel irqchip and a 32-bit flat vCPU 0 running @code at
+ * CODE_GPA, with the supported CPUID (KVM 6.1 takes the LVT timer's modes
+ * from it), DATA_GPA's page zeroed and its interrupts counted.
+ */
+struct kvm_vcpu *irqchip_counting_guest(const void *code, size_t len);
 struct irq_counters *irq_counters(struct kvm_vm *vm);
 /* A counter another thread's guest may be changing. */
 #define READ_COUNTER(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
