@@ -30,18 +30,6 @@
 #define RUN_LIMIT_MS	20000
 
 #define APIC_ON		"movl $0x1ff, 0xfee000f0\n"
-/* STI;HLT until the interrupt total reaches the dword at @addr; IF=0 after */
-#define WAIT_TOTAL(addr)					\
-	"mov $100000, %ecx\n"					\
-	"1: cli\n"						\
-	"mov 0xe000, %eax\n"					\
-	"cmp " addr ", %eax\n"					\
-	"jae 2f\n"						\
-	"sti\n"							\
-	"hlt\n"							\
-	"loop 1b\n"						\
-	"2:\n"
-#define REPORT_TOTAL	"mov 0xe000, %eax\nout %eax, $0x10\n"
 
 struct saved {
 	struct kvm_regs regs;
@@ -381,14 +369,14 @@ GUEST_CODE(g_ioapic, ".code32",
 	"cli\n"
 	"out %al, $0x12\n"
 	"movl $2, 0xa000\n"
-	WAIT_TOTAL("0xa000")
+	IRQ_WAIT_TOTAL("0xa000", "100000")
 	"movl $0x32, 0xfec00000\n"		/* unmask pin 17 */
 	"mov 0xfec00010, %eax\n"
 	"and $~0x10000, %eax\n"
 	"mov %eax, 0xfec00010\n"
 	"movl $5, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 static void ioapic_state(void)
@@ -486,8 +474,8 @@ GUEST_CODE(g_wait_one, ".code32",
 	"cli\n"
 	"out %al, $0x12\n"
 	"movl $1, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 /*
@@ -542,11 +530,11 @@ GUEST_CODE(g_periodic, ".code32",
 	"mov 0xa008, %eax\n"
 	"mov %eax, 0xfee00380\n"
 	"movl $5, 0xa000\n"
-	WAIT_TOTAL("0xa000")
+	IRQ_WAIT_TOTAL("0xa000", "100000")
 	"out %al, $0x12\n"
 	"movl $10, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define PERIOD_NS	2000000u
@@ -596,8 +584,8 @@ GUEST_CODE(g_oneshot, ".code32",
 	"cli\n"
 	"out %al, $0x12\n"
 	"movl $1, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define ONESHOT_NS	1000000000u	/* 1 s */
@@ -667,11 +655,11 @@ GUEST_CODE(g_pit, ".code32",
 	"movb %ah, %al\n"
 	"outb %al, $0x40\n"
 	"movl $3, 0xa000\n"
-	WAIT_TOTAL("0xa000")
+	IRQ_WAIT_TOTAL("0xa000", "100000")
 	"out %al, $0x12\n"
 	"movl $6, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define PIT_COUNT	11932		/* 10 ms */
@@ -736,8 +724,8 @@ GUEST_CODE(g_pit_idle, ".code32",
 	"cli\n"
 	"out %al, $0x12\n"
 	"movl $1, 0xa000\n"
-	WAIT_TOTAL("0xa000")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa000", "100000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define IDLE_MS		300
@@ -776,7 +764,7 @@ GUEST_CODE(g_halted, ".code32",
 	"sti\n"
 	"hlt\n"
 	"cli\n"
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define HALT_TIMER_NS	400000000u	/* 400 ms */

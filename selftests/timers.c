@@ -64,24 +64,6 @@ struct timer_params {
 	"mov 0xa000, %eax\n"					\
 	"mov %eax, 0xfee00380\n"
 
-/*
- * Wait with STI;HLT (race-free: IF is clear while testing) until the
- * vCPU's interrupt total reaches the dword at @addr; at most 10^6 wake-ups.
- * Leaves IF clear.
- */
-#define WAIT_TOTAL(addr)					\
-	"mov $1000000, %ecx\n"					\
-	"1: cli\n"						\
-	"mov 0xe000, %eax\n"					\
-	"cmp " addr ", %eax\n"					\
-	"jae 2f\n"						\
-	"sti\n"							\
-	"hlt\n"							\
-	"loop 1b\n"						\
-	"2:\n"
-
-/* Report the interrupt total on PORT_DONE (4 bytes). */
-#define REPORT_TOTAL	"mov 0xe000, %eax\nout %eax, $0x10\n"
 /* Open the interrupt window for a few instructions. */
 #define IRQ_WINDOW	"sti\nnop\nnop\nnop\nnop\ncli\n"
 
@@ -153,8 +135,8 @@ GUEST_CODE(g_periodic, ".code32",
 	APIC_ON
 	TIMER_FROM_PARAMS
 	"out %al, $0x12\n"
-	WAIT_TOTAL("0xa00c")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa00c", "1000000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define PERIODIC_NS	5000000u	/* 5 ms */
@@ -201,10 +183,10 @@ GUEST_CODE(g_oneshot, ".code32",
 	APIC_ON
 	TIMER_FROM_PARAMS
 	"out %al, $0x12\n"
-	WAIT_TOTAL("0xa00c")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa00c", "1000000")
+	IRQ_REPORT_TOTAL
 	IRQ_WINDOW
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define ONESHOT_NS	5000000u
@@ -327,21 +309,21 @@ static void lapic_current_count(void)
 GUEST_CODE(g_mask, ".code32",
 	APIC_ON
 	TIMER_FROM_PARAMS
-	WAIT_TOTAL("0xa00c")
+	IRQ_WAIT_TOTAL("0xa00c", "1000000")
 	"mov 0xfee00320, %eax\n"		/* mask */
 	"or $0x10000, %eax\n"
 	"mov %eax, 0xfee00320\n"
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	IRQ_WINDOW
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	"mov 0xfee00320, %eax\n"		/* unmask */
 	"and $~0x10000, %eax\n"
 	"mov %eax, 0xfee00320\n"
 	"mov 0xe000, %eax\n"
 	"add $3, %eax\n"
 	"mov %eax, 0xa050\n"
-	WAIT_TOTAL("0xa050")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa050", "1000000")
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define MASK_PERIOD_NS	2000000u
@@ -406,7 +388,7 @@ GUEST_CODE(g_deadline, ".code32",
 	"mov $0x6e0, %ecx\n"
 	"wrmsr\n"
 	"movl $1, 0xa050\n"
-	WAIT_TOTAL("0xa050")
+	IRQ_WAIT_TOTAL("0xa050", "1000000")
 	"out %al, $0x12\n"
 	"mov 0xa00c, %esi\n"
 	"6: rdtsc\n"
@@ -419,7 +401,7 @@ GUEST_CODE(g_deadline, ".code32",
 	"mov 0xe000, %eax\n"
 	"inc %eax\n"
 	"mov %eax, 0xa050\n"
-	WAIT_TOTAL("0xa050")
+	IRQ_WAIT_TOTAL("0xa050", "1000000")
 	"mov 0xe024, %eax\n"			/* handler's TSC >= deadline? */
 	"cmp 0xa044, %eax\n"
 	"ja 8f\n"
@@ -435,7 +417,7 @@ GUEST_CODE(g_deadline, ".code32",
 	"incl 0xa04c\n"
 	"9: dec %esi\n"
 	"jnz 6b\n"
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	/* disarm a deadline 5 deltas ahead */
 	"rdtsc\n"
 	"mov 0xa038, %ebx\n"
@@ -451,9 +433,9 @@ GUEST_CODE(g_deadline, ".code32",
 	"rdmsr\n"
 	"or %edx, %eax\n"
 	"mov %eax, 0xa01c\n"
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	IRQ_WINDOW
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define DEADLINE_NS	2000000u
@@ -580,16 +562,16 @@ GUEST_CODE(g_mode_switch, ".code32",
 	"mov %eax, 0xfee00380\n"
 	"movl $0x20040, 0xfee00320\n"		/* periodic, not rearmed */
 	"out %al, $0x12\n"
-	WAIT_TOTAL("0xa00c")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa00c", "1000000")
+	IRQ_REPORT_TOTAL
 	"movl $0x40, 0xfee00320\n"		/* one-shot again */
 	"mov 0xe000, %eax\n"
 	"inc %eax\n"
 	"mov %eax, 0xa050\n"
-	WAIT_TOTAL("0xa050")
-	REPORT_TOTAL
+	IRQ_WAIT_TOTAL("0xa050", "1000000")
+	IRQ_REPORT_TOTAL
 	IRQ_WINDOW
-	REPORT_TOTAL
+	IRQ_REPORT_TOTAL
 	"hlt\n");
 
 #define SWITCH_PERIOD_NS	3000000u
@@ -746,7 +728,7 @@ GUEST_CODE(g_pit_ioapic, ".code32",
 	"outb %al, $0x40\n"
 	"out %al, $0x12\n"
 	"movl $0xffffffff, 0xa00c\n"
-	WAIT_TOTAL("0xa00c")
+	IRQ_WAIT_TOTAL("0xa00c", "1000000")
 	"hlt\n");
 
 #define PIT_RUN_MS	300

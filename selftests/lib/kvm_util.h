@@ -270,6 +270,22 @@ void vcpu_setup_irq_counting(struct kvm_vcpu *vcpu);
  * from it), DATA_GPA's page zeroed and its interrupts counted.
  */
 struct kvm_vcpu *irqchip_counting_guest(const void *code, size_t len);
+/*
+ * Guest text for those guests: STI;HLT until the interrupt total (IRQ
+ * counters, vCPU 0) reaches the dword at @addr, at most @loops halts, IF
+ * clear after; and report that total on port 0x10 (4 bytes).
+ */
+#define IRQ_WAIT_TOTAL(addr, loops)				\
+	"mov $" loops ", %ecx\n"					\
+	"1: cli\n"						\
+	"mov 0xe000, %eax\n"					\
+	"cmp " addr ", %eax\n"					\
+	"jae 2f\n"						\
+	"sti\n"							\
+	"hlt\n"							\
+	"loop 1b\n"						\
+	"2:\n"
+#define IRQ_REPORT_TOTAL	"mov 0xe000, %eax\nout %eax, $0x10\n"
 struct irq_counters *irq_counters(struct kvm_vm *vm);
 /* A counter another thread's guest may be changing. */
 #define READ_COUNTER(x)	__atomic_load_n(&(x), __ATOMIC_SEQ_CST)
