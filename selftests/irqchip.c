@@ -304,13 +304,17 @@ GUEST_CODE(g_pic, ".code16",
 	"cli\n"
 	"hlt\n");
 
-static void pic_irq(void)
+/*
+ * A VM with an in-kernel irqchip and a real-mode vCPU 0 running @code whose
+ * IVT sends @vector to a handler that reports it, EOIs the master PIC and
+ * reports 0x55; run until the guest says its PIC is programmed.
+ */
+static struct kvm_vcpu *pic_real_guest(const void *code, size_t len,
+				       uint8_t vector)
 {
 	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
-	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
-	struct kvm_irq_level l = { .irq = 3, .level = 1 };
-	static const uint8_t handler[] = {	/* report, EOI, report 0x55 */
-		0xb0, 0x0b, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
+	const uint8_t handler[] = {	/* report, EOI, report 0x55 */
+		0xb0, vector, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
 		0xb0, 0x55, 0xe6, PORT_MAIN, 0xfa, 0xf4,
 	};
 	uint16_t *ivt = gpa_to_hva(vm, IVT_GPA);
@@ -318,12 +322,23 @@ static void pic_irq(void)
 
 	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	vcpu = vcpu_create(vm, 0);
-	vm_load_code(vm, CODE_GPA, g_pic);
+	vm_load(vm, CODE_GPA, code, len);
 	vm_load(vm, HANDLER_GPA, handler, sizeof(handler));
-	ivt[0x0b * 2] = HANDLER_GPA;
-	ivt[0x0b * 2 + 1] = 0;
+	ivt[vector * 2] = HANDLER_GPA;
+	ivt[vector * 2 + 1] = 0;
 	vcpu_setup_real(vcpu, CODE_GPA);
 	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "PIC programmed");
+	return vcpu;
+}
+
+static void pic_irq(void)
+{
+	struct kvm_vcpu *vcpu = pic_real_guest(g_pic, GUEST_CODE_SIZE(g_pic),
+					       0x0b);
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
+	struct kvm_irq_level l = { .irq = 3, .level = 1 };
+	struct kvm_vm *vm = vcpu->vm;
+
 	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
 	TEST_ASSERT(chip.chip.pic.imr == 0xf7 && chip.chip.pic.irq_base == 8,
 		    "master PIC: imr 0x%x base 0x%x", chip.chip.pic.imr,
@@ -363,24 +378,13 @@ GUEST_CODE(g_pic_reinit, ".code16",
 
 static void pic_reinit_level(void)
 {
-	struct kvm_vm *vm = vm_create(GUEST_MEM_SIZE);
+	struct kvm_vcpu *vcpu = pic_real_guest(g_pic_reinit,
+					       GUEST_CODE_SIZE(g_pic_reinit),
+					       0x0d);
 	struct kvm_irq_level l = { .irq = 5, .level = 1 };
-	static const uint8_t handler[] = {	/* report, EOI, report 0x55 */
-		0xb0, 0x0d, 0xe6, PORT_HANDLER, 0xb0, 0x20, 0xe6, 0x20,
-		0xb0, 0x55, 0xe6, PORT_MAIN, 0xfa, 0xf4,
-	};
-	uint16_t *ivt = gpa_to_hva(vm, IVT_GPA);
 	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_PIC_MASTER };
-	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vcpu->vm;
 
-	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
-	vcpu = vcpu_create(vm, 0);
-	vm_load_code(vm, CODE_GPA, g_pic_reinit);
-	vm_load(vm, HANDLER_GPA, handler, sizeof(handler));
-	ivt[0x0d * 2] = HANDLER_GPA;
-	ivt[0x0d * 2 + 1] = 0;
-	vcpu_setup_real(vcpu, CODE_GPA);
-	TEST_ASSERT(vcpu_run_out(vcpu, 0x12, 1) == 1, "PIC programmed");
 	EXPECT_OK(ioctl(vm->fd, KVM_IRQ_LINE, &l));
 	EXPECT_OK(ioctl(vm->fd, KVM_GET_IRQCHIP, &chip));
 	TEST_ASSERT(chip.chip.pic.elcr == 0x20 && chip.chip.pic.irr == 0x20,
