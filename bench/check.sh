@@ -28,7 +28,8 @@
 # console, bench-JOB.log.bochs, summary.txt).
 # Environment: BENCH_LOGS (log directory, default build/bench-logs; give
 # concurrent runs in one checkout their own), BENCH_JOBS (benches at once,
-# default 2), BENCH_RKVM_CPUS (CPUs of the rkvm selftest bench, default 2),
+# default 2), BENCH_SELFTEST_CPUS (CPUs of the rkvm and kvm selftest
+# benches, default 2),
 # BENCH_CPUS (the others; default
 # 1), BENCH_MEM (MiB, default 512), BENCH_TIMEOUT_SCALE (multiplies the
 # per-bench time limits, default 1), BENCH_PROG_TIMEOUT (limit for a single
@@ -154,10 +155,10 @@ EOF
 		[ "$name" = rkvm ] && cat >> "$jobdir/rkvm.sh" <<EOF
 tap_stream rkvm/ioctl-fuzz /t/ioctl-fuzz-guest.sh /dev/rust_kvm ${FUZZ_SECONDS:-30}
 EOF
-		# rkvm's selftests on two CPUs: vCPU threads then move between
-		# CPUs (the concurrency cases). kvm_intel stays on one: a guest
-		# spinning with IF=0 can wedge a second CPU under Bochs.
-		[ "$name" = rkvm ] && JOB_CPUS[rkvm]=${BENCH_RKVM_CPUS:-2}
+		# both devices' selftests on two CPUs: vCPU threads then move
+		# between CPUs (the concurrency cases), and the two are compared
+		# in the same configuration
+		JOB_CPUS[$name]=${BENCH_SELFTEST_CPUS:-2}
 		[ -x "$bin/test_misc" ] || say "bench: build/bin/test_misc not built: its streams will be skipped"
 		[ -e "$bin/selftests/run_tests.sh" ] || say "bench: build/bin/selftests/run_tests.sh not built: skipped"
 		if [ -e "$bin/mini-vmm-tests.sh" ]; then

@@ -131,7 +131,13 @@ echo "root:x:0:0:root:/root:/bin/sh" > "$ir/etc/passwd"
 iso=$work/iso
 mkdir -p "$iso/isolinux"
 cp "$ISOLINUX" "$LDLINUX" "$iso/isolinux/"
-cmdline="console=ttyS0,115200 quiet mitigations=off nokaslr cryptomgr.notests tsc=reliable panic=-1 reboot=t ${BENCH_EXTRA_CMDLINE:-}"
+# idle=halt: Bochs 2.7 does not always end an emulated CPU's MWAIT when
+# another CPU writes the monitored line, and Linux wakes an idle CPU that
+# sits in MWAIT by that write alone (no IPI): the wake-up is then lost
+# until the CPU's next interrupt (a woken thread waited up to its own
+# 100 ms poll timeout, or 60 s, measured on rkvm and kvm_intel alike with
+# 2 CPUs). An idle CPU in HLT is woken by an IPI, which Bochs delivers.
+cmdline="console=ttyS0,115200 quiet mitigations=off nokaslr cryptomgr.notests tsc=reliable panic=-1 reboot=t idle=halt ${BENCH_EXTRA_CMDLINE:-}"
 cat > "$iso/isolinux/isolinux.cfg" <<EOF
 DEFAULT bench
 PROMPT 0

@@ -206,7 +206,6 @@ static void round_trips(bool mmio)
 
 static void port_pin(void)
 {
-	test_rkvm_known_bug("open rkvm bug: in about 1 run in 10 on 2 CPUs the vCPU stops making progress (RIP frozen right after an in-kernel exit, or halted with the vector pending and IF set); docs/selftests.md");
 	round_trips(false);
 }
 

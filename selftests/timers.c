@@ -610,23 +610,6 @@ static uint64_t pit_period_ns(void)
 }
 
 /*
- * Under Bochs with more than one emulated CPU, the stock kvm_intel's PIT
- * loses ticks (measured: 20 ticks through the PIC in 2 to 2.7 times their
- * time, 1 or 2 through the IOAPIC in 300 ms; with one CPU both are exact),
- * whether or not the vCPU thread is pinned or halt polling is on. rkvm is
- * tested in every configuration; bench/check.sh runs kvm_intel on one CPU.
- */
-static void pit_rate_skip(void)
-{
-	const char *bench = getenv("RKVM_BENCH");
-
-	if (!is_rkvm() && bench && !strcmp(bench, "bochs") &&
-	    sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		test_skip("kvm_intel's PIT loses ticks under Bochs with %ld CPUs (docs/selftests.md)",
-			  sysconf(_SC_NPROCESSORS_ONLN));
-}
-
-/*
  * Real mode, the PC way: master PIC at vectors 8-15 with IRQ 0 alone
  * unmasked, PIT channel 0 in mode 2 (LSB/MSB) with the count at 0xa000.
  * The IRQ 0 handler at 0x9000 counts in the word at 0xa100 and EOIs the
@@ -681,7 +664,6 @@ static void pit_through_pic(void)
 	uint64_t t0, t1;
 	uint32_t n;
 
-	pit_rate_skip();
 	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0));
 	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &cfg));
 	vcpu = vcpu_create(vm, 0);
@@ -747,7 +729,6 @@ static void pit_through_ioapic(void)
 	uint64_t t0, t1, want;
 	uint32_t n;
 
-	pit_rate_skip();
 	EXPECT_OK(ioctl(vm->fd, KVM_CREATE_PIT2, &cfg));
 	/* as QEMU: GSI 0 is the PIC's IRQ 0 and the IOAPIC's pin 2 */
 	rt.e[0].gsi = 0;

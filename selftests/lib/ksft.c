@@ -24,7 +24,6 @@ const char *kvm_device = DEFAULT_DEVICE;
 
 /* Shared with the case's child: why it skipped. */
 static char *skip_reason;
-static char *todo_reason;	/* shared with the case's child, as skip_reason */
 
 bool is_rkvm(void)
 {
@@ -122,12 +121,6 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	_exit(KSFT_FAIL);
 }
 
-void test_rkvm_known_bug(const char *why)
-{
-	if (todo_reason && is_rkvm())
-		snprintf(todo_reason, REASON_LEN, "%s", why);
-}
-
 void test_skip(const char *fmt, ...)
 {
 	va_list ap;
@@ -155,7 +148,6 @@ static int run_case(const struct kvm_test *t)
 	pid_t pid;
 
 	skip_reason[0] = 0;
-	todo_reason[0] = 0;
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -210,7 +202,7 @@ static void usage(const char *prog)
 
 int ksft_main(int argc, char **argv, const struct kvm_test *tests, int n)
 {
-	int i, opt, only = 0, pass = 0, fail = 0, skip = 0, xfail = 0, fd;
+	int i, opt, only = 0, pass = 0, fail = 0, skip = 0, fd;
 	const char *env = getenv("KVM_DEVICE");
 	bool list = false;
 
@@ -250,13 +242,12 @@ int ksft_main(int argc, char **argv, const struct kvm_test *tests, int n)
 	}
 	close(fd);
 
-	skip_reason = mmap(NULL, 2 * REASON_LEN, PROT_READ | PROT_WRITE,
+	skip_reason = mmap(NULL, REASON_LEN, PROT_READ | PROT_WRITE,
 			   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (skip_reason == MAP_FAILED) {
 		printf("Bail out! mmap: %s\n", strerror(errno));
 		return KSFT_FAIL;
 	}
-	todo_reason = skip_reason + REASON_LEN;
 
 	printf("1..%d\n", only ? 1 : n);
 	printf("# device %s%s\n", kvm_device, is_rkvm() ? " (rkvm)" : "");
@@ -276,18 +267,12 @@ int ksft_main(int argc, char **argv, const struct kvm_test *tests, int n)
 			skip++;
 			break;
 		default:
-			if (todo_reason[0]) {
-				printf("not ok %d %s # TODO %s\n", num,
-				       tests[i].name, todo_reason);
-				xfail++;
-				break;
-			}
 			printf("not ok %d %s\n", num, tests[i].name);
 			fail++;
 			break;
 		}
 	}
-	printf("# Totals: pass:%d fail:%d xfail:%d xpass:0 skip:%d error:0\n",
-	       pass, fail, xfail, skip);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       pass, fail, skip);
 	return fail ? KSFT_FAIL : KSFT_PASS;
 }

@@ -65,12 +65,6 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
 void test_skip(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
-/*
- * The running case may hit a known, open rkvm bug (@why): on rkvm, a failure
- * of this case is reported "not ok ... # TODO @why" (TAP's known failure:
- * shown, counted apart, not failing the run). No effect on other devices.
- */
-void test_rkvm_known_bug(const char *why);
 
 #define TEST_ASSERT(cond, fmt, ...)					\
 	do {								\
