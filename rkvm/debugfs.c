@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Counters for people and tests: /sys/kernel/debug/rkvm/
- * holds one directory per VM, "<pid>-<n>", with the EPT mapping counts
- * (pages_4k, pages_2m, ept_tables) and what its vCPUs' halts did, named
- * as KVM's statistics (halt_attempted_poll: halts that polled,
- * halt_successful_poll: of those, woken while polling, halt_wakeup: halts
- * that slept). Values are read without locks: a snapshot, not a
- * transaction.
+ * holds one file per VM, "<pid>-<n>", of "name value" lines: the EPT
+ * mapping counts (pages_4k, pages_2m, ept_tables) and what its vCPUs'
+ * halts did, named as KVM's statistics (halt_attempted_poll: halts that
+ * polled, halt_successful_poll: of those, woken while polling,
+ * halt_wakeup: halts that slept). One file, not a directory of them: a
+ * debugfs entry costs an inode and a dentry (~0.7 KiB) per VM. Values are
+ * read without locks: a snapshot, not a transaction. debugfs' proxy keeps
+ * the VM alive while a read is in progress: rkvm_destroy_vm() removes the
+ * file first, which waits for readers.
  */
 #include <linux/debugfs.h>
+#include <linux/seq_file.h>
 #include <linux/sched.h>
 #include <linux/atomic.h>
 
@@ -27,13 +31,22 @@ void rkvm_debugfs_exit(void)
 	debugfs_remove_recursive(rkvm_debugfs_root);
 }
 
-static int rkvm_atomic_long_get(void *data, u64 *val)
+static int rkvm_vm_stats_show(struct seq_file *m, void *unused)
 {
-	*val = atomic_long_read(data);
+	struct rkvm *kvm = m->private;
+
+	seq_printf(m, "pages_4k %lu\n", READ_ONCE(kvm->pages_4k));
+	seq_printf(m, "pages_2m %lu\n", READ_ONCE(kvm->pages_2m));
+	seq_printf(m, "ept_tables %lu\n", READ_ONCE(kvm->ept_pages));
+	seq_printf(m, "halt_attempted_poll %ld\n",
+		   atomic_long_read(&kvm->halt_attempted_poll));
+	seq_printf(m, "halt_successful_poll %ld\n",
+		   atomic_long_read(&kvm->halt_successful_poll));
+	seq_printf(m, "halt_wakeup %ld\n",
+		   atomic_long_read(&kvm->halt_wakeup));
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(rkvm_atomic_long_fops, rkvm_atomic_long_get, NULL,
-			 "%llu\n");
+DEFINE_SHOW_ATTRIBUTE(rkvm_vm_stats);
 
 void rkvm_debugfs_vm_create(struct rkvm *kvm)
 {
@@ -41,21 +54,11 @@ void rkvm_debugfs_vm_create(struct rkvm *kvm)
 
 	snprintf(name, sizeof(name), "%d-%d", task_pid_nr(current),
 		 atomic_inc_return(&rkvm_vm_seq));
-	kvm->debugfs = debugfs_create_dir(name, rkvm_debugfs_root);
-	debugfs_create_ulong("pages_4k", 0444, kvm->debugfs, &kvm->pages_4k);
-	debugfs_create_ulong("pages_2m", 0444, kvm->debugfs, &kvm->pages_2m);
-	debugfs_create_ulong("ept_tables", 0444, kvm->debugfs, &kvm->ept_pages);
-	debugfs_create_file_unsafe("halt_attempted_poll", 0444, kvm->debugfs,
-				   &kvm->halt_attempted_poll,
-				   &rkvm_atomic_long_fops);
-	debugfs_create_file_unsafe("halt_successful_poll", 0444, kvm->debugfs,
-				   &kvm->halt_successful_poll,
-				   &rkvm_atomic_long_fops);
-	debugfs_create_file_unsafe("halt_wakeup", 0444, kvm->debugfs,
-				   &kvm->halt_wakeup, &rkvm_atomic_long_fops);
+	kvm->debugfs = debugfs_create_file(name, 0444, rkvm_debugfs_root, kvm,
+					   &rkvm_vm_stats_fops);
 }
 
 void rkvm_debugfs_vm_destroy(struct rkvm *kvm)
 {
-	debugfs_remove_recursive(kvm->debugfs);
+	debugfs_remove(kvm->debugfs);
 }

@@ -3,7 +3,7 @@
  * huge_pages: a guest touches 96 MiB in 4 KiB steps and sees every page's
  * contents; with 2 MiB-aligned transparent huge pages behind the slot, rkvm
  * maps it with 2 MiB EPT entries, which its debugfs counters show
- * (/sys/kernel/debug/rkvm/<pid>-<n>/pages_2m). The contents check runs on
+ * (pages_2m in /sys/kernel/debug/rkvm/<pid>-<n>). The contents check runs on
  * both devices; the counter is rkvm's own.
  */
 #include <errno.h>

@@ -463,8 +463,8 @@ struct kvm_vcpu *vm_with_real_guest(const void *code, size_t len)
 	return vcpu;
 }
 
-/* rkvm numbers its VM directories <pid>-<n>: this process's newest one */
-static bool rkvm_newest_vm_dir(char *name, size_t size)
+/* rkvm names its VMs' stats files <pid>-<n>: this process's newest one */
+static bool rkvm_newest_vm_file(char *name, size_t size)
 {
 	DIR *dir = opendir("/sys/kernel/debug/rkvm");
 	long best = -1, n;
@@ -488,24 +488,43 @@ static bool rkvm_newest_vm_dir(char *name, size_t size)
 	return best >= 0;
 }
 
+/* rkvm: the value on the "@name value" line of its VM's stats file */
+static long rkvm_vm_stat(const char *name)
+{
+	char file[300], path[400], key[64];
+	long v = -1, val;
+	FILE *f;
+
+	if (!rkvm_newest_vm_file(file, sizeof(file)))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/debug/rkvm/%s", file);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", key, &val) == 2) {
+		if (!strcmp(key, name)) {
+			v = val;
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
 long vm_debugfs_stat(struct kvm_vm *vm, const char *name)
 {
-	char dir[300], path[700];
+	char path[300];
 	long v = -1;
 	FILE *f;
 
 	if (access("/sys/kernel/debug/kvm", F_OK) &&
 	    access("/sys/kernel/debug/rkvm", F_OK))
 		mount("none", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (is_rkvm()) {
-		if (!rkvm_newest_vm_dir(dir, sizeof(dir)))
-			return -1;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/rkvm/%s/%s",
-			 dir, name);
-	} else {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
-			 getpid(), vm->fd, name);
-	}
+	if (is_rkvm())
+		return rkvm_vm_stat(name);
+	/* KVM: one file per statistic in the VM's directory */
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/%s",
+		 getpid(), vm->fd, name);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;

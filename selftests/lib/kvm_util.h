@@ -173,9 +173,10 @@ int vm_set_region(struct kvm_vm *vm, uint32_t slot, uint32_t flags,
 		  uint64_t gpa, uint64_t size, void *hva);
 void *gpa_to_hva(struct kvm_vm *vm, uint64_t gpa);
 /*
- * A counter of @vm's debugfs directory (mounting debugfs if needed), or -1:
- * rkvm's /sys/kernel/debug/rkvm/<pid>-<n>/ (this process's newest VM) or
- * KVM's /sys/kernel/debug/kvm/<pid>-<vm fd>/.
+ * A counter of @vm in debugfs (mounting debugfs if needed), or -1: a
+ * "name value" line of rkvm's file /sys/kernel/debug/rkvm/<pid>-<n> (this
+ * process's newest VM), or the file @name in KVM's directory
+ * /sys/kernel/debug/kvm/<pid>-<vm fd>/.
  */
 long vm_debugfs_stat(struct kvm_vm *vm, const char *name);
 void vm_load(struct kvm_vm *vm, uint64_t gpa, const void *bytes, size_t len);
