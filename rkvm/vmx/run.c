@@ -112,7 +112,7 @@ static void rkvm_set_exec_bit(struct rkvm_vcpu *vcpu, u32 bit, bool on)
 /* The BSP has the PICs' interrupt to take through LINT0. */
 static bool rkvm_vcpu_has_extint(struct rkvm_vcpu *vcpu)
 {
-	return vcpu->vcpu_id == vcpu->kvm->bsp_id &&
+	return vcpu->lapic && vcpu->vcpu_id == vcpu->kvm->bsp_id &&
 	       rkvm_pic_output(vcpu->kvm) && rkvm_lapic_accepts_pic(vcpu);
 }
 
@@ -121,6 +121,17 @@ static void rkvm_inject_events(struct rkvm_vcpu *vcpu)
 {
 	bool want_irq_window = false, want_nmi_window = false;
 	u32 intr = 0;
+
+	/*
+	 * Most exits of a VM without an in-kernel irqchip: nothing to inject,
+	 * no window open or wanted; what follows would change nothing.
+	 */
+	if (!vcpu->lapic && !vcpu->idt_vectoring && !vcpu->exc_pending &&
+	    !vcpu->nmi_pending && !vcpu->irq_pending &&
+	    !vcpu->run->request_interrupt_window &&
+	    !(vcpu->exec_ctls & (CPU_BASED_INTR_WINDOW_EXITING |
+				 CPU_BASED_NMI_WINDOW_EXITING)))
+		return;
 
 	if (vcpu->idt_vectoring) {
 		/* an exit interrupted delivery: deliver it again */
