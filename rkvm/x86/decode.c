@@ -163,6 +163,20 @@ static void set_reg(struct rkvm_insn *insn, unsigned int reg)
 	}
 }
 
+/* A MOV between a register and memory: @store writes memory from it */
+static void set_mov(struct rkvm_insn *insn, int store)
+{
+	if (store) {
+		insn->op = RKVM_OP_STORE_REG;
+		insn->src = RKVM_SRC_REG;
+		insn->mem_write = 1;
+	} else {
+		insn->op = RKVM_OP_LOAD;
+		insn->dst_size = insn->size;
+		insn->mem_read = 1;
+	}
+}
+
 /* Read an immediate of @bytes (1, 2 or 4), used at insn->size */
 static int dec_imm(struct rkvm_dec *d, struct rkvm_insn *insn, int bytes)
 {
@@ -364,14 +378,8 @@ opcode:
 			insn->mem_read = 1;
 			insn->mem_write = 1;
 			lockable = 1;
-		} else if (opc <= 0x89) {
-			insn->op = RKVM_OP_STORE_REG;
-			insn->src = RKVM_SRC_REG;
-			insn->mem_write = 1;
 		} else {
-			insn->op = RKVM_OP_LOAD;
-			insn->dst_size = insn->size;
-			insn->mem_read = 1;
+			set_mov(insn, opc <= 0x89);
 		}
 		break;
 	case 0xa0: case 0xa1:	/* MOV AL/rAX, moffs */
@@ -386,15 +394,7 @@ opcode:
 		insn->mem.scale = 1;
 		insn->mem.seg = seg >= 0 ? seg : RKVM_SEG_DS;
 		insn->reg = RKVM_RAX;
-		if (opc & 2) {
-			insn->op = RKVM_OP_STORE_REG;
-			insn->src = RKVM_SRC_REG;
-			insn->mem_write = 1;
-		} else {
-			insn->op = RKVM_OP_LOAD;
-			insn->dst_size = insn->size;
-			insn->mem_read = 1;
-		}
+		set_mov(insn, opc & 2);
 		break;
 	case 0xa4: case 0xa5:	/* MOVS */
 	case 0xaa: case 0xab:	/* STOS */
