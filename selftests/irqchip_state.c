@@ -30,6 +30,11 @@
 #define RUN_LIMIT_MS	20000
 
 #define APIC_ON		"movl $0x1ff, 0xfee000f0\n"
+/* STI;HLT until the interrupt total reaches @n (a number, as text) */
+#define WAIT_TOTAL(n)	"movl $" n ", 0xa000\n" IRQ_WAIT_TOTAL("0xa000", "100000")
+/* stop for the host (port 0x12), then wait for @n in all, report, halt */
+#define STOP_WAIT_REPORT(n)					\
+	"out %al, $0x12\n" WAIT_TOTAL(n) IRQ_REPORT_TOTAL "hlt\n"
 
 struct saved {
 	struct kvm_regs regs;
@@ -368,14 +373,12 @@ GUEST_CODE(g_ioapic, ".code32",
 	"movl $0x29, 0xfec00000\n"
 	"cli\n"
 	"out %al, $0x12\n"
-	"movl $2, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
+	WAIT_TOTAL("2")
 	"movl $0x32, 0xfec00000\n"		/* unmask pin 17 */
 	"mov 0xfec00010, %eax\n"
 	"and $~0x10000, %eax\n"
 	"mov %eax, 0xfec00010\n"
-	"movl $5, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
+	WAIT_TOTAL("5")
 	IRQ_REPORT_TOTAL
 	"hlt\n");
 
@@ -472,11 +475,7 @@ static void ioapic_state(void)
 GUEST_CODE(g_wait_one, ".code32",
 	APIC_ON
 	"cli\n"
-	"out %al, $0x12\n"
-	"movl $1, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	IRQ_REPORT_TOTAL
-	"hlt\n");
+	STOP_WAIT_REPORT("1"));
 
 /*
  * KVM_SET_IRQCHIP asserts every line of the state's irr afresh (KVM's
@@ -529,13 +528,8 @@ GUEST_CODE(g_periodic, ".code32",
 	"movl $0x20040, 0xfee00320\n"
 	"mov 0xa008, %eax\n"
 	"mov %eax, 0xfee00380\n"
-	"movl $5, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	"out %al, $0x12\n"
-	"movl $10, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	IRQ_REPORT_TOTAL
-	"hlt\n");
+	WAIT_TOTAL("5")
+	STOP_WAIT_REPORT("10"));
 
 #define PERIOD_NS	2000000u
 
@@ -582,11 +576,7 @@ GUEST_CODE(g_oneshot, ".code32",
 	"mov 0xa008, %eax\n"
 	"mov %eax, 0xfee00380\n"
 	"cli\n"
-	"out %al, $0x12\n"
-	"movl $1, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	IRQ_REPORT_TOTAL
-	"hlt\n");
+	STOP_WAIT_REPORT("1"));
 
 #define ONESHOT_NS	1000000000u	/* 1 s */
 #define ONESHOT_WAIT_MS	600
@@ -654,13 +644,8 @@ GUEST_CODE(g_pit, ".code32",
 	"outb %al, $0x40\n"
 	"movb %ah, %al\n"
 	"outb %al, $0x40\n"
-	"movl $3, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	"out %al, $0x12\n"
-	"movl $6, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	IRQ_REPORT_TOTAL
-	"hlt\n");
+	WAIT_TOTAL("3")
+	STOP_WAIT_REPORT("6"));
 
 #define PIT_COUNT	11932		/* 10 ms */
 
@@ -722,11 +707,7 @@ GUEST_CODE(g_pit_idle, ".code32",
 	IOAPIC_W(0x10, 0x50)
 	IOAPIC_W(0x11, 0)
 	"cli\n"
-	"out %al, $0x12\n"
-	"movl $1, 0xa000\n"
-	IRQ_WAIT_TOTAL("0xa000", "100000")
-	IRQ_REPORT_TOTAL
-	"hlt\n");
+	STOP_WAIT_REPORT("1"));
 
 #define IDLE_MS		300
 
