@@ -109,13 +109,14 @@ void rkvm_vcpu_post_event(struct rkvm_vcpu *vcpu)
 	rkvm_vcpu_request(vcpu, RKVM_REQ_EVENT);
 }
 
-/* The PIC's ExtINT reaches the CPU through LINT0 (virtual wire mode). */
+/*
+ * The PIC's ExtINT reaches the CPU through LINT0 (virtual wire mode).
+ * For a vCPU with a local APIC (the caller checks).
+ */
 bool rkvm_lapic_accepts_pic(struct rkvm_vcpu *vcpu)
 {
 	u32 lvt0;
 
-	if (!vcpu->lapic)
-		return false;
 	if (!apic_hw_enabled(vcpu))
 		return true;
 	lvt0 = lreg(vcpu->lapic, APIC_LVT0);
